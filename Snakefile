@@ -1,0 +1,25 @@
+# TKI + PD-1 evidence synthesis by liver-metastasis status.
+#
+#   data/raw/ --clean--> results/clean/ --audit--> results/audit/
+#                                      \--pool---> results/pooled/ --figures--> results/figures/
+#                                                                  \--report--> results/report/
+#
+# This file is the table of contents; the rules live in workflow/rules/, the statistics
+# in workflow/lib/tkimeta (plain Python, tested in tests/).
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+
+
+rule all:
+    input:
+        clean_outputs(),
+    default_target: True

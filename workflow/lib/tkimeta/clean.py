@@ -1,0 +1,214 @@
+"""Cleaning: from validated raw tables to the tables every later step reads.
+
+Cleaning keeps every printed value as its printed text (so that the audit still sees
+"16.20" and not 16.2), adds a stable ``row_id`` pointing back to the raw file and line,
+harmonises vocabulary (adverse-event terms through the reviewed map, grade bands into
+groups), applies the logged OCR repairs of :mod:`tkimeta.ocr`, and derives the two
+contract tables:
+
+* ``response.csv``: one row per study, population, denominator and location with the
+  counts ``cr, pr, sd, pd, ne`` side by side; ``preferred`` marks the row the pooled
+  analysis uses (the most complete, then the most detailed location);
+* ``survival.csv``: every reported survival summary, ``preferred`` marking likewise.
+
+Nothing is imputed: a count the paper does not print stays empty here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .validate import Table
+
+#: Column order of each cleaned long table: the raw columns, then what cleaning adds.
+ADDED_COLUMNS = ["row_id", "corrected"]
+
+RESPONSE_CATEGORIES = ["CR", "PR", "SD", "PD", "NE"]
+
+#: More detailed locations win when the same quantity is printed in several places:
+#: tables carry the full numbers, the abstract the shortest summary.
+LOCATION_PRIORITY = {"table": 0, "results": 1, "figure": 2, "abstract": 3, "conclusion": 4, "discussion": 5}
+
+
+def location_rank(location: str) -> int:
+    """Rank of a location for choosing the preferred statement (lower is preferred)."""
+    return LOCATION_PRIORITY.get(location.split("_", 1)[0], 9)
+
+
+def table_frame(table: Table, study_root: str) -> pd.DataFrame:
+    """A validated raw table as text columns, with a row_id ``<study>/<file>:<line>``."""
+    frame = pd.DataFrame(table.rows, columns=table.columns, dtype="str")
+    frame = frame[[c for c in table.columns]]
+    frame.insert(len(frame.columns), "row_id", [f"{study_root}/{table.path.name}:{line}" for line in table.lines])
+    frame.insert(len(frame.columns), "corrected", "")
+    return frame
+
+
+def grade_group(band: str) -> str:
+    """Group a grade band: ``any``; ``low`` (grades 1-2 only); ``high`` (grade 3 or more only).
+
+    A band such as ``2_3`` that straddles the cut is ``mixed`` and is never summed into
+    either group.
+    """
+    if band == "any":
+        return "any"
+    grades = band.replace("plus", "").split("_")
+    low, high = int(grades[0]), int(grades[-1]) if "plus" not in band else 5
+    if high <= 2:
+        return "low"
+    if low >= 3:
+        return "high"
+    return "mixed"
+
+
+def harmonise_adverse_events(events: pd.DataFrame, term_map: pd.DataFrame) -> pd.DataFrame:
+    """Add ``harmonised_term`` (from the reviewed map) and ``grade_group`` columns.
+
+    The map is complete by validation (every printed term of a study is in it), so a
+    missing term here is a programming error, not a data error.
+    """
+    mapping = {(r.study_id, r.term): r.harmonised_term for r in term_map.itertuples()}
+    out = events.copy()
+    out["harmonised_term"] = [mapping[(s, t)] for s, t in zip(out["study_id"], out["term"])]
+    out["grade_group"] = [grade_group(b) for b in out["grade_band"]]
+    return out
+
+
+def response_wide(counts: pd.DataFrame) -> pd.DataFrame:
+    """Pivot best-response counts to one row per study, population, denominator and location.
+
+    When a location states the same category twice (e.g. two sentences of the results),
+    the first statement is used here; both stay in the long table for the audit.
+    ``preferred`` marks, per study/population/denominator, the row with the most
+    categories, then the most detailed location.
+    """
+    keys = ["study_id", "population", "denominator", "location"]
+    rows = []
+    for key, group in counts.groupby(keys, sort=False):
+        row = dict(zip(keys, key))
+        ns = [n for n in group["n"] if n != ""]
+        row["n"] = ns[0] if ns else ""
+        for category in RESPONSE_CATEGORIES:
+            printed = group.loc[group["category"] == category, "count"]
+            printed = [c for c in printed if c != ""]
+            row[category.lower()] = printed[0] if printed else ""
+        row["source_rows"] = ";".join(group["row_id"])
+        rows.append(row)
+    wide = pd.DataFrame(
+        rows, columns=keys + ["n", "cr", "pr", "sd", "pd", "ne", "source_rows"], dtype="str"
+    )
+    wide["preferred"] = _mark_preferred(
+        wide,
+        group_by=["study_id", "population", "denominator"],
+        completeness=lambda r: sum(r[c] != "" for c in ["n", "cr", "pr", "sd", "pd", "ne"]),
+    )
+    order = ["study_id", "population", "denominator", "n", "cr", "pr", "sd", "pd", "ne", "location", "preferred", "source_rows"]
+    return wide[order]
+
+
+def mark_preferred_survival(survival: pd.DataFrame) -> pd.DataFrame:
+    """Flag per study/population/endpoint the summary the pooled analysis uses.
+
+    The most complete statement wins (a median with both CI bounds over a bare median),
+    then the most detailed location, then the first printed.
+    """
+    out = survival.copy()
+    out["preferred"] = _mark_preferred(
+        out,
+        group_by=["study_id", "population", "endpoint"],
+        completeness=lambda r: 2 * (r["median"] != "") + (r["ci_lower"] != "") + (r["ci_upper"] != "")
+        + (r["events"] != "") + (r["n"] != ""),
+    )
+    return out
+
+
+def _mark_preferred(frame: pd.DataFrame, group_by: list[str], completeness) -> list[str]:
+    flags = ["false"] * len(frame)
+    scores = {}
+    for position, (_, row) in enumerate(frame.iterrows()):
+        key = tuple(row[c] for c in group_by)
+        score = (-completeness(row), location_rank(row["location"]), position)
+        if key not in scores or score < scores[key][0]:
+            scores[key] = (score, position)
+    for _, position in scores.values():
+        flags[position] = "true"
+    return flags
+
+
+#: Per-study cleaned tables, in output order. ``response_counts`` is the long form of
+#: the raw response table (the wide contract table is built when studies are gathered).
+CLEAN_TABLES = [
+    "characteristics",
+    "baseline",
+    "response_counts",
+    "rates",
+    "survival",
+    "landmarks",
+    "effects",
+    "adverse_events",
+    "rankings",
+    "corrections",
+]
+
+CORRECTION_COLUMNS = ["study_id", "table", "row_id", "column", "printed", "corrected", "rule", "reason"]
+
+
+def clean_columns(kind: str) -> list[str]:
+    """Columns of a cleaned per-study table."""
+    from .validate import load_schema
+
+    if kind == "corrections":
+        return CORRECTION_COLUMNS
+    raw_kind = "response" if kind == "response_counts" else kind
+    columns = list(load_schema(raw_kind)[0]["properties"]) + ADDED_COLUMNS
+    if kind == "adverse_events":
+        columns += ["harmonised_term", "grade_group"]
+    return columns
+
+
+def clean_study(study: str, tables: dict[str, Table], repair_ocr: bool) -> dict[str, pd.DataFrame]:
+    """Clean one study's validated raw tables.
+
+    Parameters
+    ----------
+    study : the study_id (its raw folder's name).
+    tables : raw tables of this study by kind (kinds the study lacks are absent).
+    repair_ocr : apply the OCR repairs of :mod:`tkimeta.ocr` (only for OCR'd papers).
+
+    Returns every table of :data:`CLEAN_TABLES`, empty (header only) where the study has
+    no such data, so that every study yields the same set of files.
+    """
+    from .ocr import repair_counts
+
+    frames = {kind: table_frame(table, study) for kind, table in tables.items()}
+    if "response" in frames:
+        frames["response_counts"] = frames.pop("response")
+    corrections = pd.DataFrame(columns=CORRECTION_COLUMNS, dtype="str")
+    if repair_ocr:
+        frames, corrections = repair_counts(frames)
+    term_map = frames.pop("ae_term_map", None)
+    if "adverse_events" in frames:
+        frames["adverse_events"] = harmonise_adverse_events(frames["adverse_events"], term_map)
+    frames["corrections"] = corrections
+    out = {}
+    for kind in CLEAN_TABLES:
+        columns = clean_columns(kind)
+        frame = frames.get(kind)
+        out[kind] = pd.DataFrame(columns=columns, dtype="str") if frame is None else frame[columns]
+    return out
+
+
+#: Tables written to results/clean/ when the studies are gathered.
+GATHERED_TABLES = CLEAN_TABLES[:2] + ["response"] + CLEAN_TABLES[2:]
+
+
+def gather_studies(per_study: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Stack the studies' cleaned tables (in the given study order) and derive the
+    contract tables ``response`` (wide) and ``survival`` (with ``preferred``)."""
+    out = {}
+    for kind in CLEAN_TABLES:
+        parts = [tables[kind] for tables in per_study]
+        out[kind] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=clean_columns(kind))
+    out["response"] = response_wide(out["response_counts"])
+    out["survival"] = mark_preferred_survival(out["survival"])
+    return {kind: out[kind] for kind in GATHERED_TABLES}

@@ -1,0 +1,355 @@
+"""Strict reading and validation of the raw study tables in ``data/raw/``.
+
+The raw tables are typed by hand, so they are read as text and checked before anything
+is computed from them: encoding, CSV structure, the header against the table's JSON
+Schema (``workflow/schemas/raw/<table>.schema.yaml``), every cell against its column's
+type and vocabulary, and the few cross-column rules a schema cannot express (a key that
+must be unique, CI bounds in order, "at least one of" columns). Every problem is
+reported with the file, the line and the column, all problems of all files at once, so
+that one run tells the curator everything to fix.
+
+What is *well-formed but inconsistent* (a percentage no count can give, a median
+outside its CI, an abstract contradicting a table) is not an error here: that is the
+audit's job, and the values must reach it as printed.
+
+Only the standard library and ``jsonschema`` are used, so that the Snakefile can
+validate at parse time without importing pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "raw"
+
+#: Table kinds a study folder may hold, in the order they are reported.
+STUDY_TABLES = (
+    "characteristics",
+    "baseline",
+    "response",
+    "rates",
+    "survival",
+    "landmarks",
+    "effects",
+    "adverse_events",
+    "rankings",
+    "ae_term_map",
+)
+
+_INTEGER = re.compile(r"^-?[0-9]+$")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_NOT_A_NUMBER_WORDS = {"nan", "na", "n/a", "inf", "-inf", "+inf", "infinity", "none", "null", "nr", "ne", "-"}
+_MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located as precisely as the problem allows."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class RawDataError(ValueError):
+    """Raised when raw tables fail validation; the message lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        shown = [f"  - {p}" for p in self.problems[:_MAX_PROBLEMS_SHOWN]]
+        more = len(self.problems) - len(shown)
+        if more > 0:
+            shown.append(f"  ... and {more} more")
+        super().__init__(
+            f"Invalid raw data ({len(self.problems)} problem"
+            f"{'s' if len(self.problems) != 1 else ''}):\n"
+            + "\n".join(shown)
+            + "\nFix the file(s) named above and run again; nothing downstream was written."
+        )
+
+
+@dataclass
+class Table:
+    """A validated raw table: cells kept as the printed text ('' = not reported)."""
+
+    kind: str
+    path: Path
+    columns: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+@lru_cache(maxsize=None)
+def load_schema(kind: str, schema_dir: Path = SCHEMA_DIR) -> tuple[dict, Draft202012Validator]:
+    """Load a raw table's schema and a validator that resolves the shared definitions."""
+    path = schema_dir / f"{kind}.schema.yaml"
+    if not path.is_file():
+        raise KeyError(f"no schema for table '{kind}' ({path})")
+    definitions = yaml.safe_load((schema_dir / "_definitions.schema.yaml").read_text(encoding="utf-8"))
+    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+    registry = Registry().with_resource("definitions", Resource.from_contents(definitions))
+    return schema, Draft202012Validator(schema, registry=registry)
+
+
+@lru_cache(maxsize=None)
+def _column_types(kind: str, schema_dir: Path = SCHEMA_DIR) -> dict[str, str]:
+    schema, _ = load_schema(kind, schema_dir)
+    definitions = yaml.safe_load((schema_dir / "_definitions.schema.yaml").read_text(encoding="utf-8"))
+    types = {}
+    for column, prop in schema["properties"].items():
+        if "$ref" in prop:
+            prop = definitions["$defs"][prop["$ref"].rsplit("/", 1)[-1]]
+        types[column] = prop.get("type", "string")
+    return types
+
+
+def _convert(text: str, json_type: str) -> tuple[object | None, str | None]:
+    """Turn a cell's text into the value its schema type expects, or explain why not."""
+    if json_type == "string":
+        return text, None
+    if text.strip().lower() in _NOT_A_NUMBER_WORDS:
+        return None, (
+            f"'{text}' is not a number; leave the cell empty when the paper does not report it"
+            " (for 'not reached' use the not_reached column)"
+        )
+    if json_type == "integer":
+        if _INTEGER.match(text):
+            return int(text), None
+        if _NUMBER.match(text):
+            return None, f"'{text}' is not a whole number (a count cannot have decimals)"
+        return None, f"'{text}' is not a whole number"
+    if _NUMBER.match(text):
+        return float(text), None
+    if re.match(r"^-?[0-9]+,[0-9]+$", text):
+        return None, f"'{text}' is not a number (use '.' as decimal mark, no thousands separators)"
+    if re.match(r"^-?[0-9.]+[eE][-+]?[0-9]+$", text):
+        return None, f"'{text}' uses exponent notation; type the number as printed in the paper"
+    return None, f"'{text}' is not a number"
+
+
+def _decode(path: Path, shown: str, problems: list[Problem]) -> str | None:
+    data = path.read_bytes()
+    if not data.strip():
+        problems.append(Problem(shown, None, None, "the file is empty (delete it if the paper has no such data)"))
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(shown, 1, None, "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        problems.append(
+            Problem(shown, line, None, f"bytes that are not UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8")
+        )
+        return None
+
+
+def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: Path = SCHEMA_DIR) -> tuple[Table | None, list[Problem]]:
+    """Read and validate one raw table.
+
+    Returns the table (``None`` if it could not be parsed at all) and the list of
+    problems found; the caller decides whether to raise.
+    """
+    shown = shown_as or str(path)
+    problems: list[Problem] = []
+    text = _decode(path, shown, problems)
+    if text is None:
+        return None, problems
+    schema, validator = load_schema(kind, schema_dir)
+    types = _column_types(kind, schema_dir)
+    expected = list(schema["properties"])
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        records = []
+        for fields in reader:
+            records.append((reader.line_num, fields))
+    except csv.Error as err:
+        problems.append(Problem(shown, reader.line_num, None, f"malformed CSV ({err}); check quotes on this line"))
+        return None, problems
+
+    header_line, header = records[0]
+    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
+        sep = next(s for s in (";", "\t", "|") if s in header[0])
+        problems.append(Problem(shown, header_line, None, f"the header is separated by {sep!r}; the raw tables use ','"))
+        return None, problems
+    unknown = [c for c in header if c not in schema["properties"]]
+    missing = [c for c in expected if c not in header]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    for c in unknown:
+        problems.append(Problem(shown, header_line, c, f"unknown column; the columns of a {kind} table are: {', '.join(expected)}"))
+    for c in missing:
+        problems.append(Problem(shown, header_line, c, "missing column (add it; leave cells empty where nothing is printed)"))
+    for c in duplicated:
+        problems.append(Problem(shown, header_line, c, "column appears more than once in the header"))
+    if problems:
+        return None, problems
+    if len(records) == 1:
+        problems.append(Problem(shown, None, None, "the file has a header but no rows (delete it if the paper has no such data)"))
+        return None, problems
+
+    table = Table(kind=kind, path=path, columns=header)
+    seen_keys: dict[tuple, int] = {}
+    key_columns = schema.get("x-key", [])
+    for line, fields in records[1:]:
+        if fields == [] or fields == [""]:
+            problems.append(Problem(shown, line, None, "blank line; remove it"))
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                Problem(shown, line, None, f"{len(fields)} fields where the header has {len(header)} (a stray comma or an unquoted field?)")
+            )
+            continue
+        row = dict(zip(header, fields))
+        typed: dict[str, object] = {}
+        row_ok = True
+        for column, cell in row.items():
+            if cell != cell.strip():
+                problems.append(Problem(shown, line, column, f"'{cell}' has leading or trailing spaces"))
+                row_ok = False
+                continue
+            if cell == "":
+                continue
+            value, error = _convert(cell, types[column])
+            if error:
+                problems.append(Problem(shown, line, column, error))
+                row_ok = False
+            else:
+                typed[column] = value
+        for error in sorted(validator.iter_errors(typed), key=lambda e: list(e.path)):
+            if error.validator == "required":
+                column = re.search(r"'([^']+)'", error.message).group(1)
+                if row.get(column, "") == "":
+                    problems.append(Problem(shown, line, column, "required value is empty"))
+                    row_ok = False
+                continue
+            column = str(error.path[0]) if error.path else None
+            problems.append(Problem(shown, line, column, _describe(error, row.get(column, ""))))
+            row_ok = False
+        problems.extend(_cross_column_problems(schema, typed, shown, line))
+        if key_columns and row_ok:
+            key = tuple(row[c] for c in key_columns)
+            if key in seen_keys:
+                problems.append(
+                    Problem(shown, line, None, f"duplicates line {seen_keys[key]} (same {', '.join(key_columns)})")
+                )
+            else:
+                seen_keys[key] = line
+        table.rows.append(row)
+        table.lines.append(line)
+    return table, problems
+
+
+def _describe(error, cell: str) -> str:
+    """A short, curator-facing version of a jsonschema error."""
+    if error.validator == "enum":
+        return f"'{cell}' is not one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "pattern":
+        return f"'{cell}' does not match the allowed form {error.validator_value}"
+    if error.validator in ("minimum", "exclusiveMinimum"):
+        return f"{cell} is below the allowed minimum {error.validator_value}"
+    if error.validator in ("maximum", "exclusiveMaximum"):
+        return f"{cell} is above the allowed maximum {error.validator_value}"
+    if error.validator in ("minLength", "maxLength"):
+        return f"text length outside the allowed range ({error.validator} {error.validator_value})"
+    if error.validator == "additionalProperties":
+        return error.message
+    return error.message
+
+
+def _cross_column_problems(schema: dict, typed: dict, shown: str, line: int) -> list[Problem]:
+    problems = []
+    for group in schema.get("x-any-of", []):
+        if not any(c in typed for c in group):
+            problems.append(Problem(shown, line, group[0], f"at least one of {', '.join(group)} must be given"))
+    for low, high in schema.get("x-less-or-equal", []):
+        if low in typed and high in typed and typed[low] > typed[high]:
+            problems.append(
+                Problem(shown, line, low, f"{low} {typed[low]:g} is greater than {high} {typed[high]:g} (bounds reversed?)")
+            )
+    for present, needed in schema.get("x-requires", []):
+        if present in typed and needed not in typed:
+            problems.append(Problem(shown, line, needed, f"required when {present} is given"))
+    return problems
+
+
+def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCHEMA_DIR) -> dict[str, list[Table]]:
+    """Validate every raw table under ``raw_dir`` (one folder per study).
+
+    Returns the tables by kind. Raises :class:`RawDataError` listing every problem of
+    every file (unknown files and folders included) if anything is wrong.
+    """
+    raw_dir = Path(raw_dir)
+    problems: list[Problem] = []
+    tables: dict[str, list[Table]] = {kind: [] for kind in STUDY_TABLES}
+    if not raw_dir.is_dir():
+        raise RawDataError([Problem(str(raw_dir), None, None, "raw data folder not found")])
+    for entry in sorted(raw_dir.iterdir()):
+        shown = _shown(entry, raw_dir)
+        if entry.is_file():
+            if entry.suffix == ".csv":
+                problems.append(Problem(shown, None, None, "a table outside a study folder; move it into data/raw/<study_id>/"))
+            continue
+        if entry.name.startswith("."):
+            continue
+        if entry.name not in study_ids:
+            problems.append(Problem(shown, None, None, f"unknown study folder; known study_ids: {', '.join(study_ids)}"))
+            continue
+        for path in sorted(entry.iterdir()):
+            shown = _shown(path, raw_dir)
+            if path.suffix != ".csv" or path.stem not in STUDY_TABLES:
+                problems.append(Problem(shown, None, None, f"unknown table; a study folder holds only {', '.join(t + '.csv' for t in STUDY_TABLES)}"))
+                continue
+            table, found = read_table(path, path.stem, shown, schema_dir)
+            problems.extend(found)
+            if table is None:
+                continue
+            for row, line in zip(table.rows, table.lines):
+                if row["study_id"] and row["study_id"] != entry.name:
+                    problems.append(Problem(shown, line, "study_id", f"'{row['study_id']}' in the folder of '{entry.name}'"))
+            tables[path.stem].append(table)
+    problems.extend(_unmapped_terms(tables, raw_dir))
+    if problems:
+        raise RawDataError(problems)
+    return tables
+
+
+def _unmapped_terms(tables: dict[str, list[Table]], raw_dir: Path) -> list[Problem]:
+    """Every printed adverse-event term must be in its study's reviewed term map."""
+    mapped = {(row["study_id"], row["term"]) for t in tables["ae_term_map"] for row in t.rows}
+    problems = []
+    for table in tables["adverse_events"]:
+        for row, line in zip(table.rows, table.lines):
+            if (row["study_id"], row["term"]) not in mapped:
+                problems.append(
+                    Problem(_shown(table.path, raw_dir), line, "term",
+                            f"'{row['term']}' is not in {row['study_id']}/ae_term_map.csv; add it with its harmonised term")
+                )
+    return problems
+
+
+def _shown(path: Path, raw_dir: Path) -> str:
+    """Path as the user knows it: relative to the raw folder's parent's parent when possible."""
+    try:
+        return str(path.relative_to(raw_dir.parent.parent))
+    except ValueError:
+        return str(path)

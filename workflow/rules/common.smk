@@ -1,0 +1,38 @@
+# Helpers shared by the rules: configuration and raw-data validation, path helpers.
+# Validation happens here, at parse time, so that bad input stops every invocation
+# (including dry runs) before any job starts and before anything is written.
+
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
+sys.path.insert(0, str(LIB_DIR))
+
+from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir  # noqa: E402
+
+try:
+    RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), list(config["studies"]))
+except RawDataError as err:
+    raise WorkflowError(str(err)) from None
+
+STUDIES = list(config["studies"])
+SINGLE_ARM = [s for s in STUDIES if config["studies"][s]["role"] == "single_arm"]
+
+
+wildcard_constraints:
+    study="|".join(STUDIES),
+
+
+def lib(*modules):
+    """Library modules a rule's script imports: inputs, so that editing them reruns it."""
+    return [str(LIB_DIR / "tkimeta" / m) for m in modules]
+
+
+def raw_tables(study):
+    """The raw tables present for one study (validated above)."""
+    return sorted(str(t.path) for kind in STUDY_TABLES for t in RAW_TABLES[kind] if t.path.parent.name == study)
