@@ -184,7 +184,7 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
         for fields in reader:
             records.append((reader.line_num, fields))
     except csv.Error as err:
-        problems.append(Problem(shown, reader.line_num, None, f"malformed CSV ({err}); check quotes on this line"))
+        problems.append(_csv_problem(text, shown, reader.line_num, err))
         return None, problems
 
     header_line, header = records[0]
@@ -246,6 +246,7 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
             problems.append(Problem(shown, line, column, _describe(error, row.get(column, ""))))
             row_ok = False
         problems.extend(_cross_column_problems(schema, typed, shown, line))
+        problems.extend(_unparsed_problems(row, types, shown, line))
         if key_columns and row_ok:
             key = tuple(row[c] for c in key_columns)
             if key in seen_keys:
@@ -257,6 +258,19 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
         table.rows.append(row)
         table.lines.append(line)
     return table, problems
+
+
+def _csv_problem(text: str, shown: str, line: int, err: csv.Error) -> Problem:
+    """Locate a CSV syntax error where the curator can fix it.
+
+    An unclosed quote makes the parser read on to the end of the file, so the line it
+    stops at is useless; the first line with an odd number of quote characters is
+    where the quote was opened.
+    """
+    for number, content in enumerate(text.split("\n"), start=1):
+        if content.count('"') % 2:
+            return Problem(shown, number, None, "a quote opened on this line is never closed (stray '\"'?)")
+    return Problem(shown, line, None, f"malformed CSV ({err}); check the quotes on this line")
 
 
 def _describe(error, cell: str) -> str:
@@ -289,6 +303,20 @@ def _cross_column_problems(schema: dict, typed: dict, shown: str, line: int) -> 
     for present, needed in schema.get("x-requires", []):
         if present in typed and needed not in typed:
             problems.append(Problem(shown, line, needed, f"required when {present} is given"))
+    return problems
+
+
+def _unparsed_problems(row: dict[str, str], types: dict[str, str], shown: str, line: int) -> list[Problem]:
+    """An ``unparsed`` entry must name a numeric column whose cell is left empty."""
+    problems = []
+    for item in filter(None, row.get("unparsed", "").split(";")):
+        column = item.partition("=")[0]
+        if types.get(column) not in ("number", "integer"):
+            problems.append(Problem(shown, line, "unparsed", f"'{column}' is not a numeric column of this table"))
+        elif row[column] != "":
+            problems.append(
+                Problem(shown, line, "unparsed", f"'{column}' has a value and printed text; leave the cell empty when the print is unreadable")
+            )
     return problems
 
 

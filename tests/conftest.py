@@ -1,0 +1,48 @@
+"""Shared fixtures: copies of the raw data and of the whole workflow to break safely."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = ["anlo_crc", "anlo_sts", "fruq_crc", "nma_crlm", "anlo_escc"]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs"]
+
+
+@pytest.fixture
+def raw_copy(tmp_path):
+    """A writable copy of data/raw (as tmp/data/raw, so messages read data/raw/...)."""
+    target = tmp_path / "data" / "raw"
+    shutil.copytree(ROOT / "data" / "raw", target)
+    return target
+
+
+def copy_workflow(target: Path) -> Path:
+    """Copy what a run needs (no results, no caches) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture
+def workflow_copy(tmp_path):
+    return copy_workflow(tmp_path / "wf")
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SNAKEMAKE, "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
