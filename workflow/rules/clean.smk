@@ -1,7 +1,5 @@
 # Cleaning: validated raw tables -> results/clean/ (one job per study, then a gather).
 
-from tkimeta.clean import CLEAN_TABLES, GATHERED_TABLES
-
 
 rule clean_study:
     input:
@@ -11,7 +9,6 @@ rule clean_study:
     output:
         **{kind: f"results/clean/studies/{{study}}/{kind}.csv" for kind in CLEAN_TABLES},
     params:
-        lib=str(LIB_DIR),
         ocr=lambda wc: config["studies"][wc.study]["ocr"],
     log:
         "logs/clean_study/{study}.log",
@@ -25,14 +22,12 @@ rule clean_study:
 
 rule clean_gather:
     input:
-        expand("results/clean/studies/{study}/{kind}.csv", study=STUDIES, kind=CLEAN_TABLES),
+        tables=expand("results/clean/studies/{study}/{kind}.csv", study=STUDIES, kind=CLEAN_TABLES),
         code=lib("clean.py", "io.py"),
     output:
         **{kind: f"results/clean/{kind}.csv" for kind in GATHERED_TABLES},
     params:
-        lib=str(LIB_DIR),
         studies=STUDIES,
-        study_dir="results/clean/studies",
     log:
         "logs/clean_gather/clean_gather.log",
     benchmark:
@@ -41,7 +36,3 @@ rule clean_gather:
         "../../envs/clean.yaml"
     script:
         "../scripts/clean_gather.py"
-
-
-def clean_outputs():
-    return expand("results/clean/{kind}.csv", kind=GATHERED_TABLES)

@@ -13,6 +13,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
 sys.path.insert(0, str(LIB_DIR))
 
+from tkimeta.clean import CLEAN_TABLES, GATHERED_TABLES  # noqa: E402
 from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir  # noqa: E402
 
 try:
@@ -36,3 +37,8 @@ def lib(*modules):
 def raw_tables(study):
     """The raw tables present for one study (validated above)."""
     return sorted(str(t.path) for kind in STUDY_TABLES for t in RAW_TABLES[kind] if t.path.parent.name == study)
+
+
+def clean_outputs():
+    """The gathered clean tables (results/clean/*.csv)."""
+    return expand("results/clean/{kind}.csv", kind=GATHERED_TABLES)

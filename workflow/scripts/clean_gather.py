@@ -1,18 +1,21 @@
 """Rule clean_gather: stack the studies' cleaned tables; derive response.csv and survival.csv."""
 
 import sys
+from pathlib import Path
 
-sys.path.insert(0, snakemake.params.lib)  # noqa: F821 - injected by Snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.clean import CLEAN_TABLES, GATHERED_TABLES, gather_studies  # noqa: E402
+from tkimeta.clean import GATHERED_TABLES, gather_studies  # noqa: E402
 from tkimeta.io import read_text_csv, write_csv  # noqa: E402
 from tkimeta.scripting import run  # noqa: E402
 
 
 def main(smk, log):
-    per_study = []
-    for study in smk.params.studies:
-        per_study.append({kind: read_text_csv(f"{smk.params.study_dir}/{study}/{kind}.csv") for kind in CLEAN_TABLES})
+    # inputs are results/clean/studies/<study>/<kind>.csv, in the config's study order
+    per_study = {}
+    for path in map(Path, smk.input.tables):
+        per_study.setdefault(path.parent.name, {})[path.stem] = read_text_csv(path)
+    per_study = [per_study[study] for study in smk.params.studies]
     gathered = gather_studies(per_study)
     for kind in GATHERED_TABLES:
         write_csv(gathered[kind], getattr(smk.output, kind))

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, snakemake.params.lib)  # noqa: F821 - injected by Snakemake
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
 from tkimeta.clean import CLEAN_TABLES, clean_study  # noqa: E402
 from tkimeta.io import write_csv  # noqa: E402

@@ -245,7 +245,8 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
             column = str(error.path[0]) if error.path else None
             problems.append(Problem(shown, line, column, _describe(error, row.get(column, ""))))
             row_ok = False
-        problems.extend(_cross_column_problems(schema, typed, shown, line))
+        printed_unreadable = {item.partition("=")[0] for item in row.get("unparsed", "").split(";") if item}
+        problems.extend(_cross_column_problems(schema, typed, printed_unreadable, shown, line))
         problems.extend(_unparsed_problems(row, types, shown, line))
         if key_columns and row_ok:
             key = tuple(row[c] for c in key_columns)
@@ -290,10 +291,11 @@ def _describe(error, cell: str) -> str:
     return error.message
 
 
-def _cross_column_problems(schema: dict, typed: dict, shown: str, line: int) -> list[Problem]:
+def _cross_column_problems(schema: dict, typed: dict, unreadable: set[str], shown: str, line: int) -> list[Problem]:
     problems = []
     for group in schema.get("x-any-of", []):
-        if not any(c in typed for c in group):
+        # A value printed unreadably (kept in `unparsed`) was still printed.
+        if not any(c in typed or c in unreadable for c in group):
             problems.append(Problem(shown, line, group[0], f"at least one of {', '.join(group)} must be given"))
     for low, high in schema.get("x-less-or-equal", []):
         if low in typed and high in typed and typed[low] > typed[high]:
