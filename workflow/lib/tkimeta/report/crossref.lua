@@ -107,8 +107,39 @@ local function number_string(counters, from, to)
   return table.concat(parts, ".")
 end
 
+-- Quarto's tbl-colwidths: "auto" (let the browser/typst size the columns) or a
+-- list of percentages "[60,40]"; per-table attribute overrides the document option.
+local function apply_colwidths(tbl, default)
+  local spec = tbl.attributes["tbl-colwidths"] or default
+  tbl.attributes["tbl-colwidths"] = nil
+  if spec == nil or spec == "" then return end
+  local ncol = #tbl.colspecs
+  local specs = pandoc.List({})
+  if spec == "auto" then
+    for i = 1, ncol do specs:insert({ tbl.colspecs[i][1], nil }) end
+  else
+    local widths = pandoc.List({})
+    local total = 0
+    for num in spec:gmatch("[%d%.]+") do
+      widths:insert(tonumber(num)); total = total + tonumber(num)
+    end
+    if #widths ~= ncol or total <= 0 then
+      report("bad-colwidths", "tbl-colwidths='" .. spec .. "' on table '" .. tbl.identifier
+        .. "' does not give one width per column (" .. ncol .. " columns)")
+      return
+    end
+    local scale = total > 100 and total or 100
+    for i = 1, ncol do specs:insert({ tbl.colspecs[i][1], widths[i] / scale }) end
+  end
+  tbl.colspecs = specs
+end
+
 function Pandoc(doc)
   local number_sections = meta_true(doc.meta, "tkimeta-number-sections")
+  local default_colwidths = nil
+  if doc.meta["tkimeta-tbl-colwidths"] ~= nil then
+    default_colwidths = pandoc.utils.stringify(doc.meta["tkimeta-tbl-colwidths"])
+  end
 
   -- shallowest numbered header level
   local min_level = 7
@@ -165,6 +196,18 @@ function Pandoc(doc)
     end,
     Table = function(tbl)
       local id = tbl.identifier
+      apply_colwidths(tbl, default_colwidths)
+      if FORMAT == "typst" then
+        -- pandoc writes AlignDefault as `auto`, which inherits the center
+        -- alignment of the surrounding align(center): make it left, as in HTML.
+        local specs = pandoc.List({})
+        for _, cs in ipairs(tbl.colspecs) do
+          local align = cs[1]
+          if align == "AlignDefault" then align = "AlignLeft" end
+          specs:insert({ align, cs[2] })
+        end
+        tbl.colspecs = specs
+      end
       if prefix_of(id) == "tbl" then
         n_tbl = n_tbl + 1
         register(id, "tbl", tostring(n_tbl))
@@ -178,6 +221,16 @@ function Pandoc(doc)
   doc.blocks = doc.blocks:walk({
     Image = function(img)
       check_image(img)
+      -- Quarto semantics: a leading "/" means the project (= render) root.
+      if not img.src:match("^data:") and not is_remote(img.src) then
+        if FORMAT == "typst" then
+          -- typst resolves "/x" against its root (the render directory), so the
+          -- .typ file can live in a subdirectory.
+          if img.src:sub(1, 1) ~= "/" then img.src = "/" .. img.src end
+        else
+          img.src = img.src:gsub("^/+", "")
+        end
+      end
       if prefix_of(img.identifier) == "fig" then
         report("figure-not-alone", "image with id '#" .. img.identifier .. "' is not alone in its "
           .. "paragraph, so it is not a figure; put it on its own line between blank lines")
