@@ -17,9 +17,11 @@ configfile: "config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/audit.smk"
 
 
 rule all:
     input:
         clean_outputs(),
+        "results/audit/audit.csv",
     default_target: True

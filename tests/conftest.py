@@ -46,3 +46,25 @@ def run_snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.C
         text=True,
         timeout=timeout,
     )
+
+
+@pytest.fixture(scope="session")
+def cleaned_by_study():
+    """Every study's cleaned tables, built with the library from data/raw (no Snakemake)."""
+    from tkimeta.clean import clean_study
+    from tkimeta.validate import STUDY_TABLES, validate_raw_dir
+
+    tables = validate_raw_dir(ROOT / "data" / "raw", STUDIES)
+    out = {}
+    for study in STUDIES:
+        own = {t.path.stem: t for kind in STUDY_TABLES for t in tables[kind] if t.path.parent.name == study}
+        out[study] = clean_study(study, own, repair_ocr=(study == "anlo_escc"))
+    return out
+
+
+@pytest.fixture(scope="session")
+def cleaned(cleaned_by_study):
+    """The gathered clean tables (as results/clean/*.csv)."""
+    from tkimeta.clean import gather_studies
+
+    return gather_studies([cleaned_by_study[s] for s in STUDIES])

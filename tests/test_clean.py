@@ -3,20 +3,8 @@ typed numbers against the papers."""
 
 import pytest
 
-from conftest import ROOT, STUDIES
-from tkimeta.clean import clean_study, gather_studies, grade_group
+from tkimeta.clean import grade_group
 from tkimeta.ocr import counts_giving
-from tkimeta.validate import STUDY_TABLES, validate_raw_dir
-
-
-@pytest.fixture(scope="module")
-def cleaned():
-    tables = validate_raw_dir(ROOT / "data" / "raw", STUDIES)
-    per_study = []
-    for study in STUDIES:
-        own = {t.path.stem: t for kind in STUDY_TABLES for t in tables[kind] if t.path.parent.name == study}
-        per_study.append(clean_study(study, own, repair_ocr=(study == "anlo_escc")))
-    return gather_studies(per_study)
 
 
 # (table, raw line, column, printed, repaired): each provable OCR repair of the

@@ -1,0 +1,365 @@
+"""The audit of one study: every printed number checked against its recomputation and
+against the other places the paper prints it.
+
+:func:`audit_study` takes the study's cleaned tables (text cells, as printed) and
+returns one row per check, in a fixed order, with the columns of :data:`AUDIT_COLUMNS`.
+The checks themselves live in :mod:`tkimeta.audit.checks`; this module only decides
+which numbers to feed them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from ..clean import location_rank, response_wide
+from . import checks as C
+
+AUDIT_COLUMNS = [
+    "study_id", "check", "quantity", "population", "location",
+    "reported", "recomputed", "status", "detail", "rows",
+]
+
+#: Which best-response categories make up each response measure.
+RESPONSE_MEASURES = {"ORR": ["cr", "pr"], "DCR": ["cr", "pr", "sd"]}
+
+
+class _Audit:
+    """Collects check results as audit rows."""
+
+    def __init__(self, study: str):
+        self.study = study
+        self.rows: list[dict[str, str]] = []
+
+    def add(self, result: C.CheckResult, check: str, quantity: str, population: str = "",
+            location: str = "", rows: str = "") -> None:
+        self.rows.append({
+            "study_id": self.study, "check": check, "quantity": quantity, "population": population,
+            "location": location, "reported": result.reported, "recomputed": result.recomputed,
+            "status": result.status, "detail": result.detail, "rows": rows,
+        })
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=AUDIT_COLUMNS, dtype="str")
+
+
+def _blank(value) -> bool:
+    return value is None or value == ""
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+def audit_study(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Run every applicable check on one study's cleaned tables."""
+    audit = _Audit(study)
+    _audit_response(audit, tables["response_counts"])
+    _audit_rates(audit, tables["rates"], tables["response_counts"])
+    _audit_baseline(audit, tables["baseline"])
+    _audit_survival(audit, tables["survival"])
+    _audit_landmarks(audit, tables["landmarks"])
+    _audit_effects(audit, tables["effects"])
+    _audit_adverse_events(audit, tables["adverse_events"])
+    _audit_rankings(audit, tables["rankings"])
+    return audit.frame()
+
+
+def _across_locations(audit, frame, keys, value_column, check_quantity, population_of=lambda k: ""):
+    """Compare one quantity printed in several locations.
+
+    A location that prints two different values under the same key is printing two
+    different quantities (e.g. two printed AE terms mapped to one harmonised term), so
+    such groups are not compared.
+    """
+    for key, group in frame.groupby(keys, sort=False):
+        printed = [(loc, v) for loc, v in zip(group["location"], group[value_column]) if v != ""]
+        by_location = defaultdict(set)
+        for loc, v in printed:
+            by_location[loc].add(v)
+        if any(len(values) > 1 for values in by_location.values()):
+            continue
+        if len({loc for loc, _ in printed}) < 2 and len({v for _, v in printed}) < 2:
+            continue
+        if len(printed) < 2:
+            continue
+        result = C.same_quantity_across_locations(printed)
+        key = key if isinstance(key, tuple) else (key,)
+        audit.add(result, "same_quantity_across_locations", check_quantity(key), population_of(key),
+                  ";".join(sorted({loc for loc, _ in printed}, key=location_rank)), ";".join(group["row_id"]))
+
+
+def _audit_response(audit: _Audit, counts: pd.DataFrame) -> None:
+    if counts.empty:
+        return
+    for row in counts.itertuples():
+        if row.count != "" and row.percent != "" and row.n != "":
+            audit.add(C.percent_from_count(row.count, row.n, row.percent), "percent_from_count",
+                      f"{row.category} ({row.denominator})", row.population, row.location, row.row_id)
+    wide = response_wide(counts)
+    for row in wide.itertuples():
+        parts = {c.upper(): getattr(row, c) for c in ["cr", "pr", "sd", "pd", "ne"] if getattr(row, c) != ""}
+        if row.n == "" or len(parts) < 2:
+            continue
+        result = C.sum_check(parts, row.n, what=f"best response categories vs {row.denominator} n")
+        missing = [c.upper() for c in ["cr", "pr", "sd", "pd", "ne"] if getattr(row, c) == ""]
+        printed_sum = sum(int(v) for v in parts.values())
+        if missing and printed_sum < int(row.n):
+            # A sentence that names only some categories cannot be summed to n.
+            result = C.CheckResult("not_checkable", result.reported, result.recomputed,
+                                   f"only {', '.join(parts)} printed here ({printed_sum} of {row.n}); "
+                                   f"{', '.join(missing)} not printed", result.check)
+        elif missing and result.status == "consistent":
+            result = C.CheckResult(result.status, result.reported, result.recomputed,
+                                   result.detail + f" ({', '.join(missing)} not printed)", result.check)
+        audit.add(result, "sum_response_categories", f"response ({row.denominator})", row.population,
+                  row.location, row.source_rows)
+    _across_locations(audit, counts, ["population", "denominator", "category"], "count",
+                      lambda k: f"{k[2]} count ({k[1]})", lambda k: k[0])
+
+
+def _response_count(counts: pd.DataFrame, population: str, denominator: str, measure: str):
+    """Responders for a measure from the preferred printed best-response row.
+
+    A category that is not printed counts as zero only when the printed categories
+    already add up to n (then the paper's own numbers leave no room for it).
+    Returns (count, n, description) or None.
+    """
+    if counts.empty or measure not in RESPONSE_MEASURES:
+        return None
+    wide = response_wide(counts)
+    wide = wide[(wide["population"] == population) & (wide["preferred"] == "true")]
+    if denominator:
+        wide = wide[wide["denominator"] == denominator]
+    if len(wide) != 1:
+        return None
+    row = wide.iloc[0]
+    n = _int(row["n"])
+    printed = {c: _int(row[c]) for c in ["cr", "pr", "sd", "pd", "ne"]}
+    needed = RESPONSE_MEASURES[measure]
+    if n is None:
+        return None
+    if any(printed[c] is None for c in needed):
+        known = sum(v for v in printed.values() if v is not None)
+        if known != n:
+            return None
+    count = sum(printed[c] or 0 for c in needed)
+    shown = "+".join(f"{c.upper()} {printed[c] if printed[c] is not None else '0 (not printed; categories add to n)'}" for c in needed)
+    return count, n, f"{shown} from {row['location']}"
+
+
+def _denominators(counts: pd.DataFrame, population: str) -> dict[str, int]:
+    """The ITT and evaluable sizes a population's response rows print."""
+    found = {}
+    for row in counts[counts["population"] == population].itertuples():
+        if row.n.isdigit():
+            found.setdefault(row.denominator, int(row.n))
+    return found
+
+
+def _responders(counts: pd.DataFrame, population: str, measure: str) -> int | None:
+    for denominator in ("evaluable", "itt"):
+        derived = _response_count(counts, population, denominator, measure)
+        if derived:
+            return derived[0]
+    return None
+
+
+def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame) -> None:
+    if rates.empty:
+        return
+    for row in rates.itertuples():
+        # Which denominator does the percentage use? (ITT and evaluable both printed)
+        sizes = _denominators(counts, row.population) if not counts.empty else {}
+        responders = _int(row.count) if row.count else _responders(counts, row.population, row.measure)
+        if len(set(sizes.values())) > 1 and responders is not None and row.percent != "":
+            result = C.which_denominator(row.percent, responders, sizes)
+            matches = list(result.extra.get("matches", ()))
+            if row.denominator and len(matches) == 1 and matches[0] != row.denominator:
+                used = matches[0]
+                result = C.CheckResult(
+                    "discrepancy", f"{row.percent}% ({row.denominator} stated)", f"{responders}/{sizes[used]} ({used})",
+                    f"stated as {row.denominator} (n = {sizes.get(row.denominator, '?')}) but {row.percent}% is "
+                    f"{responders}/{sizes[used]}, the {used} denominator", result.check)
+            audit.add(result, "which_denominator", f"{row.measure}" + (f" (stated {row.denominator})" if row.denominator else ""),
+                      row.population, row.location, row.row_id)
+            if row.ci_lower != "" and row.ci_upper != "":
+                for name, size in sorted(sizes.items()):
+                    if name != row.denominator:
+                        result = C.clopper_pearson_check(responders, size, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+                        audit.add(result, "clopper_pearson_ci", f"{row.measure} (with the {name} denominator {size})",
+                                  row.population, row.location, row.row_id)
+        quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
+        count, n, source = _int(row.count), _int(row.n), "printed"
+        if count is None:
+            derived = _response_count(counts, row.population, row.denominator, row.measure)
+            if derived and (n is None or derived[1] == n):
+                count, n, source = derived[0], derived[1], derived[2]
+        if row.percent != "":
+            if count is not None and n is not None:
+                result = C.percent_from_count(count, n, row.percent)
+                if source != "printed":
+                    result = C.CheckResult(result.status, result.reported, result.recomputed,
+                                           f"{result.detail} [count {source}]", result.check)
+                audit.add(result, "percent_from_count", quantity, row.population, row.location, row.row_id)
+            elif n is not None:
+                audit.add(C.grim_percent(row.percent, n), "grim_percent", quantity, row.population, row.location, row.row_id)
+        if row.ci_lower != "" and row.ci_upper != "":
+            if count is not None and n is not None:
+                result = C.clopper_pearson_check(count, n, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+            else:
+                result = C.CheckResult("not_checkable", f"{row.ci_lower}-{row.ci_upper}%", "",
+                                       "no count and denominator printed or derivable for this CI", "clopper_pearson_check")
+            audit.add(result, "clopper_pearson_ci", quantity, row.population, row.location, row.row_id)
+    _across_locations(audit, rates, ["population", "measure"], "percent", lambda k: f"{k[1]} percent", lambda k: k[0])
+
+
+def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
+    if baseline.empty:
+        return
+    for row in baseline.itertuples():
+        if row.count != "" and row.percent != "" and row.total != "":
+            audit.add(C.percent_from_count(row.count, row.total, row.percent), "percent_from_count",
+                      f"{row.characteristic}={row.category}", "all", row.location, row.row_id)
+    for (characteristic, location), group in baseline.groupby(["characteristic", "location"], sort=False):
+        totals = {t for t in group["total"] if t != ""}
+        if len(group) < 2 or len(totals) != 1 or (group["count"] == "").any():
+            continue
+        percents = [p for p in group["percent"] if p != ""]
+        # Only a block whose percentages add to about 100 is a partition of the patients
+        # (a multiple-choice characteristic such as metastatic sites is not).
+        parts = dict(zip(group["category"], group["count"]))
+        total = int(next(iter(totals)))
+        if len(percents) == len(group):
+            if abs(sum(float(p) for p in percents) - 100) > 0.5 * len(percents):
+                continue
+        elif sum(int(c) for c in parts.values()) < total:
+            continue  # without percentages a short sum may just be an incomplete list
+        audit.add(C.sum_check(parts, totals.pop(), what=f"{characteristic} categories vs total"),
+                  "sum_subgroup_sizes", characteristic, "all", location, ";".join(group["row_id"]))
+    _across_locations(audit, baseline, ["characteristic", "category"], "count",
+                      lambda k: f"{k[0]}={k[1]} count", lambda k: "all")
+
+
+def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
+    if survival.empty:
+        return
+    for row in survival.itertuples():
+        quantity = f"median {row.endpoint}"
+        if row.median != "" and (row.ci_lower != "" or row.ci_upper != ""):
+            audit.add(C.median_ci_shape(row.median, row.ci_lower or None, row.ci_upper or None),
+                      "median_ci_shape", quantity, row.population, row.location, row.row_id)
+        if row.events != "" and row.n != "":
+            reached = None if row.median == "" and "median" not in row.not_reached else "median" not in row.not_reached
+            audit.add(C.events_vs_maturity(row.events, row.n, median_reached=reached),
+                      "events_vs_maturity", f"{row.endpoint} events", row.population, row.location, row.row_id)
+    _across_locations(audit, survival, ["population", "endpoint"], "median",
+                      lambda k: f"median {k[1]}", lambda k: k[0])
+    _ci_across_locations(audit, survival)
+    triples = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
+    for endpoint, group in triples.groupby("endpoint", sort=False):
+        records = [{"population": r.population, "estimate": r.median, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper}
+                   for r in group.itertuples()]
+        result = C.duplicate_pairs(records, label_keys=("population",))
+        audit.add(result, "duplicate_estimates", f"median {endpoint} with CI", "", "", "")
+
+
+def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
+    """The same median's CI printed differently in two places (e.g. abstract vs results)."""
+    with_ci = survival[(survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
+    for (population, endpoint), group in with_ci.groupby(["population", "endpoint"], sort=False):
+        printed = {}
+        for r in group.itertuples():
+            printed.setdefault(r.location, set()).add(f"{r.ci_lower}-{r.ci_upper}")
+        if len(printed) < 2 or any(len(v) > 1 for v in printed.values()):
+            continue
+        shown = ", ".join(f"{loc} {next(iter(v))}" for loc, v in printed.items())
+        same = len({next(iter(v)) for v in printed.values()}) == 1
+        result = C.CheckResult("consistent" if same else "discrepancy", shown, "",
+                               ("same CI everywhere: " if same else "CIs differ: ") + shown, "same_quantity_across_locations")
+        audit.add(result, "same_quantity_across_locations", f"median {endpoint} CI", population,
+                  ";".join(sorted(printed, key=location_rank)), ";".join(group["row_id"]))
+
+
+def _audit_landmarks(audit: _Audit, landmarks: pd.DataFrame) -> None:
+    if landmarks.empty:
+        return
+    _across_locations(audit, landmarks, ["population", "endpoint", "time_months"], "percent",
+                      lambda k: f"{k[1]} rate at {k[2]} months", lambda k: k[0])
+
+
+def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:
+    if effects.empty:
+        return
+    for row in effects.itertuples():
+        if row.measure == "" or row.estimate == "":
+            continue
+        quantity = f"{row.measure} {row.endpoint} {row.level or '?'} vs {row.reference or '?'} ({row.factor})"
+        if row.ci_lower != "" and row.ci_upper != "":
+            audit.add(C.hr_midpoint_check(row.estimate, row.ci_lower, row.ci_upper), "ratio_geometric_midpoint",
+                      quantity, row.population, row.location, row.row_id)
+            if row.p_value != "":
+                audit.add(C.p_from_ci_check(row.estimate, row.ci_lower, row.ci_upper, row.p_value,
+                                            row.p_relation or "=", level=row.ci_level or 95),
+                          "p_value_vs_ci", quantity, row.population, row.location, row.row_id)
+    with_ci = effects[(effects["estimate"] != "") & (effects["ci_lower"] != "")]
+    if len(with_ci):
+        records = [dict(r._asdict()) for r in with_ci.itertuples(index=False)]
+        result = C.duplicate_pairs(records, label_keys=("population", "endpoint", "factor", "level", "reference", "measure"))
+        audit.add(result, "duplicate_estimates", "effect estimates with interval", "", "", "")
+    keyed = effects[effects["estimate"] != ""]
+    _across_locations(audit, keyed, ["population", "endpoint", "factor", "level", "reference", "measure", "test"], "estimate",
+                      lambda k: f"{k[5]} {k[1]} {k[3]} vs {k[4]}", lambda k: k[0])
+
+
+def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
+    if events.empty:
+        return
+    for row in events.itertuples():
+        if row.count != "" and row.percent != "" and row.n != "":
+            audit.add(C.percent_from_count(row.count, row.n, row.percent), "percent_from_count",
+                      f"AE {row.term} grade {row.grade_band}", "all", row.location, row.row_id)
+        elif row.percent != "" and row.n != "":
+            audit.add(C.grim_percent(row.percent, row.n), "grim_percent",
+                      f"AE {row.term} grade {row.grade_band}", "all", row.location, row.row_id)
+    for (term, location, label), group in events.groupby(["term", "location", "source_label"], sort=False):
+        bands = dict(zip(group["grade_band"], group["count"]))
+        parts = {b: c for b, c in bands.items() if b != "any"}
+        if "any" not in bands or len(parts) < 2 or not _bands_partition(parts):
+            continue
+        audit.add(C.sum_check(parts, bands["any"], what="grade bands vs any grade"),
+                  "sum_grade_bands", f"AE {term}", "all", location, ";".join(group["row_id"]))
+    _across_locations(audit, events, ["harmonised_term", "grade_band"], "percent",
+                      lambda k: f"AE {k[0]} grade {k[1]} percent")
+
+
+def _bands_partition(parts: dict[str, str]) -> bool:
+    """Do the grade bands cover grades 1-5 (or 1-4) exactly once?"""
+    covered = []
+    for band in parts:
+        if band.endswith("plus"):
+            covered += list(range(int(band[0]), 6))
+        else:
+            ends = [int(g) for g in band.split("_")]
+            covered += list(range(ends[0], ends[-1] + 1))
+    return len(covered) == len(set(covered)) and set(covered) in ({1, 2, 3, 4, 5}, {1, 2, 3, 4})
+
+
+def _audit_rankings(audit: _Audit, rankings: pd.DataFrame) -> None:
+    if rankings.empty:
+        return
+    for (population, endpoint), group in rankings.groupby(["population", "endpoint"], sort=False):
+        sucra = defaultdict(set)
+        for r in group.itertuples():
+            if r.sucra != "":
+                sucra[r.treatment].add(r.sucra)
+        values = {t: next(iter(v)) for t, v in sucra.items() if len(v) == 1}
+        stated = group[group["rank"] != ""]
+        for (location, label), block in stated.groupby(["location", "source_label"], sort=False):
+            order = [t for _, t in sorted((int(r), t) for r, t in zip(block["rank"], block["treatment"]))]
+            ranked = [t for t in order if t in values]
+            if len(ranked) < 2:
+                continue
+            audit.add(C.ranking_order_check(ranked, values, higher_is_better=True), "ranking_vs_sucra",
+                      f"{endpoint} ranking", population, location, ";".join(block["row_id"]))
