@@ -18,10 +18,12 @@ configfile: "config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/audit.smk"
+include: "workflow/rules/pool.smk"
 
 
 rule all:
     input:
         clean_outputs(),
         "results/audit/audit.csv",
+        "results/pooled/estimates.csv",
     default_target: True

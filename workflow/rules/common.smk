@@ -22,11 +22,19 @@ except RawDataError as err:
     raise WorkflowError(str(err)) from None
 
 STUDIES = list(config["studies"])
+_OUTCOMES = config["outcomes"]
+PROPORTION_OUTCOMES = (
+    _OUTCOMES["response"]
+    + _OUTCOMES["adverse_events"]
+    + [f"AE_{t}{g}" for t in _OUTCOMES["ae_terms"] for g in ("", "_grade3plus")]
+)
+OUTCOMES = PROPORTION_OUTCOMES + _OUTCOMES["medians"] + _OUTCOMES["landmarks"] + _OUTCOMES["contrasts"]
 SINGLE_ARM = [s for s in STUDIES if config["studies"][s]["role"] == "single_arm"]
 
 
 wildcard_constraints:
     study="|".join(STUDIES),
+    outcome="|".join(OUTCOMES),
 
 
 def lib(*modules):
@@ -42,3 +50,10 @@ def raw_tables(study):
 def clean_outputs():
     """The gathered clean tables (results/clean/*.csv)."""
     return expand("results/clean/{kind}.csv", kind=GATHERED_TABLES)
+
+
+def pooling_methods(outcome):
+    """Primary method first, then the sensitivity methods, for one outcome's family."""
+    family = "proportions" if outcome in PROPORTION_OUTCOMES else "continuous"
+    chosen = config["pooling"][family]
+    return [chosen["primary"]] + [m for m in chosen["sensitivity"] if m != chosen["primary"]]

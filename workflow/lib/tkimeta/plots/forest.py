@@ -1,0 +1,414 @@
+"""Forest plot of one outcome by liver-metastasis subgroup.
+
+Input contracts (frames read with plain ``pd.read_csv``; numeric columns as floats):
+
+``study_rows`` (results/pooled/study_estimates.csv, one outcome):
+    outcome, subgroup, study_id, estimate, ci_lower, ci_upper
+    optional: weight (percent, primary method), events, n, label (study display label)
+``pooled_rows`` (results/pooled/estimates.csv, one outcome):
+    outcome, subgroup, k, estimate, ci_lower, ci_upper
+    optional: analysis (rows other than ``analysis`` are dropped), method, pi_lower,
+    pi_upper, tau2, i2 (percent), q, q_pvalue, pooled (true/false), scale, label
+``subgroup_test`` (results/pooled/subgroup_tests.csv rows, or a mapping):
+    q_between, df, p_value (optional outcome, analysis, method used to select the row)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ._table import (
+    DIAMOND_COLOUR,
+    POINT_COLOUR,
+    Column,
+    Row,
+    as_bool,
+    draw_rows,
+    finite,
+    fmt_ci,
+    fmt_num,
+    fmt_p,
+    fmt_sig,
+    linear_limits,
+    numeric,
+    ratio_limits,
+    require_frame,
+    to_float,
+)
+from .style import style_context
+
+__all__ = [
+    "forest_plot",
+    "infer_scale",
+    "outcome_label",
+    "axis_label",
+    "heterogeneity_text",
+    "SUBGROUP_LABELS",
+    "METHOD_LABELS",
+]
+
+SCALES = ("proportion", "months", "ratio")
+SUBGROUP_ORDER = ("liver_met", "no_liver_met", "all")
+SUBGROUP_LABELS = {
+    "liver_met": "Liver metastases",
+    "no_liver_met": "No liver metastases",
+    "all": "All patients",
+}
+METHOD_LABELS = {
+    "glmm": "GLMM",
+    "reml_hksj": "REML + HKSJ",
+    "reml": "REML",
+    "dl": "DL",
+    "ft_reml": "FT + REML",
+}
+OUTCOME_LABELS = {
+    "ORR": "Objective response rate",
+    "DCR": "Disease control rate",
+    "median_PFS": "Median progression-free survival",
+    "median_OS": "Median overall survival",
+    "AE_any": "Adverse events, any grade",
+    "AE_grade3plus": "Adverse events, grade ≥3",
+}
+METHOD_DESCRIPTIONS = {
+    "glmm": "binomial-normal GLMM (logit, maximum likelihood)",
+    "reml_hksj": "inverse variance, REML τ², Hartung-Knapp-Sidik-Jonkman CI",
+    "reml": "inverse variance, REML τ²",
+    "dl": "inverse variance, DerSimonian-Laird τ²",
+    "ft_reml": "Freeman-Tukey double arcsine, REML τ²",
+}
+RATIO_NAMES = {"HR": "Hazard ratio", "RoM": "Ratio of medians", "OR": "Odds ratio"}
+DIGITS = {"proportion": 2, "months": 1, "ratio": 2}
+STUDY_COLUMNS = ("outcome", "subgroup", "study_id", "estimate", "ci_lower", "ci_upper")
+POOLED_COLUMNS = ("outcome", "subgroup", "k", "estimate", "ci_lower", "ci_upper")
+NUMERIC = ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper", "tau2", "i2", "q", "q_pvalue",
+           "k", "weight", "events", "n")
+
+
+def infer_scale(outcome: str, declared=None) -> str:
+    """proportion, months or ratio, from a ``scale`` cell or the outcome name."""
+    if declared is not None and isinstance(declared, str) and declared.strip():
+        scale = declared.strip().lower()
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {declared!r} for {outcome}; use one of {', '.join(SCALES)}")
+        return scale
+    name = str(outcome)
+    if name in ("ORR", "DCR") or name.startswith(("AE_", "rate_", "prop_")):
+        return "proportion"
+    if name.startswith("median_"):
+        return "months"
+    if re.match(r"^(HR|RoM|OR)_", name):
+        return "ratio"
+    raise ValueError(f"cannot tell the scale of outcome {name!r}; pass scale='proportion'|'months'|'ratio'")
+
+
+def outcome_label(outcome: str) -> str:
+    """Readable name of an outcome code (ORR, median_PFS, HR_PFS_liver, AE_hypertension ...)."""
+    name = str(outcome)
+    if name in OUTCOME_LABELS:
+        return OUTCOME_LABELS[name]
+    match = re.match(r"^(HR|RoM|OR)_([A-Za-z0-9]+)(?:_(.*))?$", name)
+    if match:
+        measure, endpoint, rest = match.groups()
+        text = f"{RATIO_NAMES[measure]}, {endpoint}"
+        if rest == "liver":
+            text += ": liver metastases vs none"
+        elif rest:
+            text += f" ({rest.replace('_', ' ')})"
+        return text
+    if name.startswith("AE_"):
+        return "Adverse event: " + name[3:].replace("_", " ")
+    return name.replace("_", " ")
+
+
+def axis_label(scale: str, outcome: str = "", ci_level: float = 0.95) -> str:
+    if scale == "proportion":
+        return "Proportion"
+    if scale == "months":
+        return "Median (months)"
+    match = re.match(r"^(HR|RoM|OR)_", str(outcome))
+    name = RATIO_NAMES[match.group(1)] if match else "Ratio"
+    return f"{name} (log scale)"
+
+
+def heterogeneity_text(row: Mapping, scale: str, ci_level: float = 0.95) -> str:
+    """'Heterogeneity: k = 3, I² = 45%, τ² = 0.12, Q = 3.61 (p = 0.164)' (+ k = 2 flag, PI)."""
+    k = to_float(row.get("k"))
+    parts = []
+    if finite(k):
+        parts.append(f"k = {int(k)}")
+    i2, tau2, q, qp = (to_float(row.get(c)) for c in ("i2", "tau2", "q", "q_pvalue"))
+    if finite(i2):
+        parts.append(f"I² = {i2:.0f}%")
+    if finite(tau2):
+        parts.append(f"τ² = {fmt_sig(tau2)}")
+    if finite(q):
+        parts.append(f"Q = {q:.2f}" + (f" (p {fmt_p(qp)})" if finite(qp) else ""))
+    elif finite(qp):
+        parts.append(f"Q test p {fmt_p(qp)}")
+    text = "Heterogeneity: " + ", ".join(parts)
+    if finite(k) and int(k) == 2:
+        text += "; k = 2: τ² poorly estimated"
+    lo, hi = to_float(row.get("pi_lower")), to_float(row.get("pi_upper"))
+    if finite(lo, hi):
+        digits = DIGITS[scale]
+        text += f"; {ci_level * 100:.0f}% prediction interval {fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
+    return text
+
+
+def _select_outcome(study: pd.DataFrame, pooled: pd.DataFrame, outcome) -> str:
+    if outcome is not None:
+        return str(outcome)
+    outcomes = sorted(set(study["outcome"].astype(str)) | set(pooled["outcome"].astype(str)))
+    if len(outcomes) != 1:
+        raise ValueError(
+            f"forest_plot draws one outcome but the inputs hold {len(outcomes)} "
+            f"({', '.join(outcomes)}); pass outcome= or filter the frames"
+        )
+    return outcomes[0]
+
+
+def _select_method(pooled: pd.DataFrame, method, outcome: str, who: str) -> tuple[pd.DataFrame, str | None]:
+    if "method" not in pooled.columns:
+        return pooled, None
+    methods = sorted(set(pooled["method"].dropna().astype(str)))
+    if method is None:
+        if len(methods) > 1:
+            raise ValueError(
+                f"{who}: pooled rows for {outcome} hold several methods ({', '.join(methods)}); "
+                "pass method= (the primary method of the config)"
+            )
+        return pooled, (methods[0] if methods else None)
+    chosen = pooled[pooled["method"].astype(str) == str(method)]
+    if chosen.empty:
+        raise ValueError(f"{who}: no pooled rows for {outcome} with method {method!r} (have: {', '.join(methods)})")
+    return chosen, str(method)
+
+
+def select_pooled(pooled: pd.DataFrame, outcome: str, analysis, method, who: str):
+    """Rows of ``pooled`` for ``outcome``/``analysis``/``method`` (method may be a mapping)."""
+    rows = pooled[pooled["outcome"].astype(str) == outcome]
+    if analysis is not None and "analysis" in rows.columns:
+        rows = rows[rows["analysis"].astype(str) == str(analysis)]
+    if isinstance(method, Mapping):
+        method = method.get(outcome)
+    rows, chosen = _select_method(rows, method, outcome, who)
+    duplicated = rows[rows.duplicated("subgroup", keep=False)]
+    if not duplicated.empty:
+        raise ValueError(
+            f"{who}: several pooled rows for {outcome} in subgroup(s) "
+            f"{', '.join(sorted(set(duplicated['subgroup'].astype(str))))}; filter analysis/method first"
+        )
+    return rows, chosen
+
+
+def _subgroup_test_text(subgroup_test, outcome: str, analysis, method) -> str | None:
+    if subgroup_test is None:
+        return None
+    if isinstance(subgroup_test, pd.DataFrame):
+        rows = subgroup_test
+        for column, value in (("outcome", outcome), ("analysis", analysis), ("method", method)):
+            if value is not None and column in rows.columns:
+                rows = rows[rows[column].astype(str) == str(value)]
+        if rows.empty:
+            return None
+        if len(rows) > 1:
+            raise ValueError(
+                f"forest_plot: {len(rows)} subgroup-test rows match {outcome}; filter to one (analysis, method)"
+            )
+        record = rows.iloc[0].to_dict()
+    elif isinstance(subgroup_test, Mapping):
+        record = dict(subgroup_test)
+    else:
+        raise ValueError(f"forest_plot: subgroup_test must be a DataFrame or a mapping, got {type(subgroup_test).__name__}")
+    q, df, p = (to_float(record.get(c)) for c in ("q_between", "df", "p_value"))
+    if not finite(q):
+        return None
+    df_text = f"{int(df)}" if finite(df) and float(df).is_integer() else fmt_sig(df)
+    return f"Test for subgroup differences: Q = {q:.2f}, df = {df_text}, p {fmt_p(p)}"
+
+
+def _subgroups(study: pd.DataFrame, pooled: pd.DataFrame, subgroups) -> list[str]:
+    present = list(dict.fromkeys(list(study["subgroup"].astype(str)) + list(pooled["subgroup"].astype(str))))
+    if subgroups is not None:
+        wanted = [str(s) for s in subgroups]
+        return [s for s in wanted if s in present]
+    known = [s for s in SUBGROUP_ORDER if s in present]
+    return known + sorted(s for s in present if s not in SUBGROUP_ORDER)
+
+
+def _marker_sizes(weights: pd.Series) -> pd.Series:
+    """Marker side (points) with area proportional to weight: 3.5 to 10 pt."""
+    w = pd.to_numeric(weights, errors="coerce")
+    top = w.max()
+    if not finite(to_float(top)) or top <= 0:
+        return pd.Series(5.0, index=weights.index)
+    return (3.5 + 6.5 * np.sqrt(w.clip(lower=0) / top)).fillna(5.0)
+
+
+def forest_plot(
+    study_rows: pd.DataFrame,
+    pooled_rows: pd.DataFrame,
+    subgroup_test=None,
+    *,
+    title: str | None = None,
+    scale: str | None = None,
+    outcome: str | None = None,
+    method=None,
+    analysis: str | None = "primary",
+    subgroups=None,
+    study_labels: Mapping[str, str] | None = None,
+    xlim: tuple[float, float] | None = None,
+    ci_level: float = 0.95,
+) -> Figure:
+    """Forest plot of one outcome, one block per subgroup (liver_met, no_liver_met, all).
+
+    Each block: a header, one row per study (square sized by weight, CI line, events/N,
+    estimate [CI], weight), then the pooled diamond with its prediction interval as a
+    thin bar (when ``pi_lower``/``pi_upper`` are given) and a heterogeneity line (k, I²,
+    τ², Q p; k = 2 is flagged as poorly estimating τ²). A pooled row with k = 1 or
+    ``pooled`` false gets no diamond but the note "single study, not pooled". The
+    subgroup-difference test, when given, is the last line. Ratios are drawn on a log
+    axis with a reference line at 1.
+
+    ``outcome``: which outcome to draw when the frames hold several. ``method``: which
+    pooling method to show when ``pooled_rows`` holds several (required then).
+    ``analysis``: keep only pooled rows of this analysis (``None`` keeps all).
+    ``subgroups``: order/selection of subgroups. ``study_labels``: study_id -> label.
+    Returns a Figure; ``tkimeta.plots.get_layout(fig)`` lists the rows drawn.
+    """
+    who = "forest_plot"
+    study = numeric(require_frame(study_rows, "study_rows", STUDY_COLUMNS, who), NUMERIC)
+    pooled = numeric(require_frame(pooled_rows, "pooled_rows", POOLED_COLUMNS, who), NUMERIC)
+    outcome = _select_outcome(study, pooled, outcome)
+    study = study[study["outcome"].astype(str) == outcome]
+    if study.empty:
+        raise ValueError(f"{who}: study_rows has no rows for outcome {outcome!r}")
+    pooled, chosen_method = select_pooled(pooled, outcome, analysis, method, who)
+    if pooled.empty:
+        raise ValueError(f"{who}: pooled_rows has no rows for outcome {outcome!r} (analysis {analysis!r})")
+
+    declared = None
+    if "scale" in pooled.columns:
+        values = sorted(set(pooled["scale"].dropna().astype(str)))
+        declared = values[0] if len(values) == 1 else None
+    scale = infer_scale(outcome, scale if scale is not None else declared)
+    digits = DIGITS[scale]
+    if title is None:
+        labels = pooled["label"].dropna().astype(str).unique() if "label" in pooled.columns else []
+        title = labels[0] if len(labels) == 1 and labels[0].strip() else outcome_label(outcome)
+
+    has_counts = "n" in study.columns and study["n"].notna().any()
+    show_events = scale == "proportion" and has_counts and "events" in study.columns and study["events"].notna().any()
+    has_weight = "weight" in study.columns and study["weight"].notna().any()
+    left = [Column("Events/N" if show_events else "N", 0.6)] if has_counts else []
+    right = [Column(f"Estimate [{ci_level * 100:.0f}% CI]", 1.3)]
+    if has_weight:
+        right.append(Column("Weight", 0.55))
+    sizes = _marker_sizes(study["weight"]) if has_weight else pd.Series(5.0, index=study.index)
+
+    def count_cell(events, n) -> str:
+        if not has_counts:
+            return ""
+        if not finite(n):
+            return "–"
+        if show_events:
+            return f"{int(events)}/{int(n)}" if finite(events) else f"–/{int(n)}"
+        return f"{int(n)}"
+
+    def study_label(record) -> str:
+        sid = str(record["study_id"])
+        if study_labels and sid in study_labels:
+            return str(study_labels[sid])
+        if "label" in record and isinstance(record["label"], str) and record["label"].strip():
+            return record["label"]
+        return sid
+
+    rows: list[Row] = []
+    values: list[float] = []
+    any_pi = False
+    for subgroup in _subgroups(study, pooled, subgroups):
+        block = study[study["subgroup"].astype(str) == subgroup]
+        prow = pooled[pooled["subgroup"].astype(str) == subgroup]
+        if rows:
+            rows.append(Row("spacer"))
+        rows.append(Row("header", SUBGROUP_LABELS.get(subgroup, subgroup.replace("_", " ")), group=subgroup))
+        for index, record in block.iterrows():
+            est, lo, hi = (to_float(record[c]) for c in ("estimate", "ci_lower", "ci_upper"))
+            values += [est, lo, hi]
+            rows.append(Row(
+                "study", study_label(record), group=subgroup,
+                cells=(count_cell(record.get("events"), record.get("n")),) if left else (),
+                right=(fmt_ci(est, lo, hi, digits),) + ((f"{to_float(record['weight']):.1f}%"
+                       if finite(to_float(record["weight"])) else "",) if has_weight else ()),
+                estimate=est, lower=lo, upper=hi, size=float(sizes.loc[index]), marker="s", colour=POINT_COLOUR,
+            ))
+        if prow.empty:
+            continue
+        record = prow.iloc[0].to_dict()
+        est, lo, hi = (to_float(record[c]) for c in ("estimate", "ci_lower", "ci_upper"))
+        k = to_float(record.get("k"))
+        flag = as_bool(record.get("pooled"))
+        single = (finite(k) and int(k) <= 1) or flag is False
+        if single:
+            if block.empty and finite(est):
+                values += [est, lo, hi]
+                rows.append(Row(
+                    "study", "Single study", group=subgroup,
+                    cells=("",) if left else (), right=(fmt_ci(est, lo, hi, digits),) + (("",) if has_weight else ()),
+                    estimate=est, lower=lo, upper=hi, marker="s", colour=POINT_COLOUR,
+                ))
+            why = "single study, not pooled" if (not finite(k) or int(k) <= 1) else "not pooled"
+            rows.append(Row("note", f"k = {int(k) if finite(k) else '?'}: {why}", group=subgroup))
+            continue
+        values += [est, lo, hi]
+        pi_lo, pi_hi = to_float(record.get("pi_lower")), to_float(record.get("pi_upper"))
+        any_pi = any_pi or finite(pi_lo, pi_hi)
+        totals = ("",)
+        if left and not block.empty:
+            n_sum = block["n"].sum(min_count=len(block)) if "n" in block else math.nan
+            e_sum = block["events"].sum(min_count=len(block)) if show_events else math.nan
+            totals = (count_cell(e_sum, n_sum) if finite(to_float(n_sum)) else "",)
+        method_name = str(record.get("method")) if isinstance(record.get("method"), str) else chosen_method
+        rows.append(Row(
+            "pooled", "Pooled" + (f" ({METHOD_LABELS.get(method_name, method_name)})" if method_name else ""),
+            group=subgroup, cells=totals if left else (),
+            right=(fmt_ci(est, lo, hi, digits),) + (("",) if has_weight else ()),
+            estimate=est, lower=lo, upper=hi, pi_lower=pi_lo, pi_upper=pi_hi, colour=DIAMOND_COLOUR,
+        ))
+        rows.append(Row("note", heterogeneity_text(record, scale, ci_level), group=subgroup))
+
+    test_text = _subgroup_test_text(subgroup_test, outcome, analysis, chosen_method)
+    if test_text:
+        rows.append(Row("spacer"))
+        rows.append(Row("note", test_text, group="test"))
+
+    if scale == "proportion":
+        limits, xscale, ref = (0.0, 1.0), "linear", None
+        ticks = [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    elif scale == "months":
+        limits, xscale, ref, ticks = linear_limits(values), "linear", None, None
+    else:
+        limits, xscale, ref, ticks = ratio_limits(values), "log", 1.0, None
+    if xlim is not None:
+        limits = (float(xlim[0]), float(xlim[1]))
+
+    level = f"{ci_level * 100:.0f}%"
+    foot = [f"Squares: study estimates with {level} CI" + (", area proportional to weight" if has_weight else "")
+            + f"; diamonds: random-effects estimates with {level} CI"
+            + (f"; vermillion bars: {level} prediction intervals" if any_pi else "") + "."]
+    if chosen_method:
+        foot.append(f"Pooled ({METHOD_LABELS.get(chosen_method, chosen_method)}): random-effects model, "
+                    f"{METHOD_DESCRIPTIONS.get(chosen_method, chosen_method)}.")
+    with style_context():
+        return draw_rows(
+            rows, kind="forest", label_header="Study", left_columns=left, right_columns=right,
+            xscale=xscale, xlim=limits, xticks=ticks, xlabel=axis_label(scale, outcome, ci_level), ref=ref,
+            title=title, footnotes=foot, scale_name=scale,
+            extra={"outcome": outcome, "method": chosen_method, "subgroup_test": test_text},
+        )

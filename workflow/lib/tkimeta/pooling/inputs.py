@@ -1,0 +1,402 @@
+"""Per-study inputs of every pooled outcome, built from the clean tables.
+
+One row per outcome, subgroup and study, saying exactly what enters the pooling and
+where it came from:
+
+* proportions (ORR, DCR, CBR, AE rates): ``events`` and ``n``;
+* log-scale measures (medians, landmark rates on the logit scale, hazard ratios, ratio
+  of medians, odds ratios): ``yi`` and ``sei``, with the printed estimate and CI kept
+  for display;
+* ``source`` says how the numbers were obtained (which table row, which SE formula) and
+  ``approximation`` flags SEs that rest on an assumption rather than a printed CI.
+
+Numbers are never invented. Two derivations are made, both labelled: a best-response
+category that a paper does not print counts as zero only when the printed categories
+already add up to n; and subgroup counts are recovered from printed subgroup
+percentages only when exactly one split of the printed overall count and denominator
+reproduces both percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..audit.checks import grim_candidates
+from ..clean import location_rank, response_wide
+from ..stats import effects as fx
+from ..stats.proportions import logit
+
+INPUT_COLUMNS = [
+    "outcome", "family", "subgroup", "study_id", "cancer", "events", "n", "yi", "sei",
+    "estimate", "ci_lower", "ci_upper", "approximation", "source",
+]
+
+LIVER_SUBGROUPS = ("liver_met", "no_liver_met")
+RESPONSE_CATEGORIES = {"ORR": ["cr", "pr"], "DCR": ["cr", "pr", "sd"]}
+#: Grade bands that count as "grade 3 or higher", best coverage first.
+HIGH_BANDS = ["3plus", "3_5", "3_4", "3"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the builders need besides the clean tables."""
+
+    studies: dict[str, dict]  # study_id -> config entry (role, cancer, ...)
+    response_denominator: str  # "evaluable" or "itt"
+    ci_level: float
+
+    @property
+    def single_arm(self) -> list[str]:
+        return [s for s, c in self.studies.items() if c["role"] == "single_arm"]
+
+
+def _num(text) -> float | None:
+    return float(text) if isinstance(text, str) and text != "" else None
+
+
+def _row(outcome, family, subgroup, study, ctx, **values) -> dict:
+    row = dict.fromkeys(INPUT_COLUMNS, "")
+    row.update(outcome=outcome, family=family, subgroup=subgroup, study_id=study,
+               cancer=ctx.studies[study]["cancer"], approximation=False)
+    row.update(values)
+    return row
+
+
+def _preferred(frame: pd.DataFrame) -> pd.DataFrame:
+    """Order rows by location detail (tables first) keeping the file order otherwise."""
+    order = sorted(range(len(frame)), key=lambda i: (location_rank(frame.iloc[i]["location"]), i))
+    return frame.iloc[order]
+
+
+# --- proportions ----------------------------------------------------------------------
+
+def responders(counts: pd.DataFrame, study: str, population: str, measure: str, denominator: str):
+    """(events, n, source) for ORR/DCR from the preferred best-response row, or None."""
+    wide = response_wide(counts[counts["study_id"] == study]) if len(counts) else counts
+    if wide.empty:
+        return None
+    rows = wide[(wide["population"] == population) & (wide["preferred"] == "true")]
+    for wanted in (denominator, "itt" if denominator == "evaluable" else "evaluable"):
+        chosen = rows[rows["denominator"] == wanted]
+        if len(chosen) != 1:
+            continue
+        row = chosen.iloc[0]
+        if not row["n"].isdigit():
+            continue
+        n = int(row["n"])
+        printed = {c: int(row[c]) if row[c].isdigit() else None for c in ["cr", "pr", "sd", "pd", "ne"]}
+        needed = RESPONSE_CATEGORIES[measure]
+        missing = [c.upper() for c in needed if printed[c] is None]
+        if missing and sum(v for v in printed.values() if v is not None) != n:
+            continue
+        events = sum(printed[c] or 0 for c in needed)
+        note = f"; {', '.join(missing)} not printed, 0 because the printed categories add up to n" if missing else ""
+        return events, n, f"best response, {wanted} denominator, {row['location']} ({row['source_rows']}){note}"
+    return None
+
+
+def split_counts(total_events: int, total_n: int, percent_a: str, percent_b: str,
+                 max_a: int | None = None, max_b: int | None = None):
+    """Recover subgroup counts (events_a, n_a, events_b, n_b) from two printed percentages.
+
+    Returns the split only if it is the unique one with n_a + n_b = total_n,
+    events_a + events_b = total_events and both printed percentages reproduced;
+    ``max_a``/``max_b`` bound the subgroup sizes (e.g. the subgroup's ITT size).
+    """
+    solutions = []
+    for n_a in range(1, total_n):
+        n_b = total_n - n_a
+        if (max_a is not None and n_a > max_a) or (max_b is not None and n_b > max_b):
+            continue
+        for e_a in grim_candidates(percent_a, n_a):
+            e_b = total_events - e_a
+            if 0 <= e_b <= n_b and e_b in grim_candidates(percent_b, n_b):
+                solutions.append((e_a, n_a, e_b, n_b))
+    return solutions[0] if len(solutions) == 1 else None
+
+
+def _subgroup_sizes(baseline: pd.DataFrame, study: str) -> dict[str, int]:
+    rows = baseline[(baseline["study_id"] == study) & (baseline["characteristic"] == "liver_metastasis")]
+    sizes = {}
+    for row in _preferred(rows).itertuples():
+        if row.count.isdigit():
+            sizes.setdefault({"yes": "liver_met", "no": "no_liver_met"}.get(row.category, row.category), int(row.count))
+    return sizes
+
+
+def _rate_rows(rates, study, population, measure):
+    rows = rates[(rates["study_id"] == study) & (rates["population"] == population) & (rates["measure"] == measure)]
+    return _preferred(rows)
+
+
+def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str) -> list[dict]:
+    """ORR, DCR or CBR per study: overall, and by liver metastasis where reported."""
+    rows = []
+    counts, rates = tables["response_counts"], tables["rates"]
+    for study in ctx.single_arm:
+        overall = None
+        if measure in RESPONSE_CATEGORIES:
+            overall = responders(counts, study, "all", measure, ctx.response_denominator)
+        if overall is None:  # a rate printed with its count and denominator
+            for r in _rate_rows(rates, study, "all", measure).itertuples():
+                if r.count.isdigit() and r.n.isdigit():
+                    overall = (int(r.count), int(r.n), f"{measure} printed as {r.count}/{r.n}, {r.location} ({r.row_id})")
+                    break
+        if overall is None:
+            continue
+        rows.append(_row(measure, "proportion", "all", study, ctx, events=overall[0], n=overall[1], source=overall[2]))
+        rows += _liver_split(rates, tables["baseline"], study, measure, overall, ctx)
+    return rows
+
+
+def _liver_split(rates, baseline, study, measure, overall, ctx) -> list[dict]:
+    liver = {p: _rate_rows(rates, study, p, measure) for p in LIVER_SUBGROUPS}
+    if any(len(v) == 0 for v in liver.values()):
+        return []
+    a, b = liver["liver_met"].iloc[0], liver["no_liver_met"].iloc[0]
+    if a["count"].isdigit() and a["n"].isdigit() and b["count"].isdigit() and b["n"].isdigit():
+        split = (int(a["count"]), int(a["n"]), int(b["count"]), int(b["n"]))
+        how = "printed subgroup counts"
+    else:
+        sizes = _subgroup_sizes(baseline, study)
+        split = split_counts(overall[0], overall[1], a["percent"], b["percent"],
+                             sizes.get("liver_met"), sizes.get("no_liver_met"))
+        how = (f"derived: the only split of {overall[0]}/{overall[1]} that gives the printed "
+               f"{a['percent']}% and {b['percent']}% ({a['row_id']}, {b['row_id']})")
+    if split is None:
+        return []
+    e_a, n_a, e_b, n_b = split
+    return [
+        _row(measure, "proportion", "liver_met", study, ctx, events=e_a, n=n_a, source=how),
+        _row(measure, "proportion", "no_liver_met", study, ctx, events=e_b, n=n_b, source=how),
+    ]
+
+
+def adverse_event_inputs(tables: dict[str, pd.DataFrame], ctx: Context, term: str, high: bool, outcome: str) -> list[dict]:
+    """Patients with an adverse event (harmonised term, any grade or grade >= 3) per study."""
+    events = tables["adverse_events"]
+    rows = []
+    for study in ctx.single_arm:
+        own = events[(events["study_id"] == study) & (events["harmonised_term"] == term) & (events["count"] != "")]
+        own = _preferred(own)
+        bands = HIGH_BANDS if high else ["any"]
+        for band in bands:
+            chosen = own[(own["grade_band"] == band) & (own["n"] != "")]
+            if len(chosen):
+                r = chosen.iloc[0]
+                rows.append(_row(outcome, "proportion", "all", study, ctx, events=int(r["count"]), n=int(r["n"]),
+                                 source=f"'{r['term']}' grade {band}, {r['location']} ({r['row_id']})"))
+                break
+    return rows
+
+
+# --- medians, landmark rates, contrasts -------------------------------------------------
+
+def median_shape(audit: pd.DataFrame, row_id: str) -> str:
+    """The CI shape the audit found for a survival row ("linear" or "log")."""
+    if audit is not None and len(audit):
+        found = audit[(audit["check"] == "median_ci_shape") & (audit["rows"] == row_id)]
+        if len(found) and found.iloc[0]["recomputed"] == "linear":
+            return "linear"
+    return "log"
+
+
+def _survival_row(survival, study, population, endpoint):
+    rows = survival[(survival["study_id"] == study) & (survival["population"] == population)
+                    & (survival["endpoint"] == endpoint) & (survival["preferred"] == "true")]
+    return rows.iloc[0] if len(rows) else None
+
+
+def log_median(row, audit, level) -> fx.LogEstimate | None:
+    """Log median and SE: from the CI on the audited scale, else events, else one bound."""
+    median, lower, upper, events = (_num(row[c]) for c in ["median", "ci_lower", "ci_upper", "events"])
+    if median is None:
+        return None
+    shape = median_shape(audit, row["row_id"])
+    if lower is not None and upper is not None:
+        est = fx.log_median_with_se(median, lower, upper, shape=shape, level=level)
+        return fx.LogEstimate(est.estimate, est.se, f"SE from the {shape}-symmetric {level:.0%} CI", False)
+    if events:
+        est = fx.log_median_with_se(median, events=events, level=level)
+        return fx.LogEstimate(est.estimate, est.se, "SE from events (exponential approximation)", True)
+    bound = lower if lower is not None else upper
+    if bound is None or bound == median:
+        return None
+    z = fx._z(level)
+    se = abs(math.log(median) - math.log(bound)) / z
+    which = "lower" if lower is not None else "upper"
+    return fx.LogEstimate(math.log(median), se, f"SE from the {which} CI bound only (other bound not reached; log-symmetric approximation)", True)
+
+
+def median_inputs(tables, ctx, endpoint, audit) -> list[dict]:
+    outcome = f"median_{endpoint}"
+    rows = []
+    for study in ctx.single_arm:
+        for population in ("all",) + LIVER_SUBGROUPS:
+            row = _survival_row(tables["survival"], study, population, endpoint)
+            if row is None:
+                continue
+            est = log_median(row, audit, ctx.ci_level)
+            if est is None:
+                continue
+            rows.append(_row(outcome, "log", population, study, ctx, yi=est.estimate, sei=est.se,
+                             estimate=row["median"], ci_lower=row["ci_lower"], ci_upper=row["ci_upper"],
+                             approximation=est.approximate, source=f"{est.source}; {row['location']} ({row['row_id']})"))
+    return rows
+
+
+def ratio_of_medians_inputs(tables, ctx, endpoint, audit) -> list[dict]:
+    """Within-study ratio of medians, liver metastasis over none."""
+    outcome = f"RoM_{endpoint}_liver"
+    rows = []
+    for study in ctx.single_arm:
+        pair = [_survival_row(tables["survival"], study, p, endpoint) for p in LIVER_SUBGROUPS]
+        if any(p is None for p in pair):
+            continue
+        estimates = [log_median(p, audit, ctx.ci_level) for p in pair]
+        if any(e is None for e in estimates):
+            continue
+        ratio = fx.log_ratio_of_medians(math.exp(estimates[0].estimate), estimates[0].se,
+                                        math.exp(estimates[1].estimate), estimates[1].se)
+        z = fx._z(ctx.ci_level)
+        rows.append(_row(outcome, "log", "all", study, ctx, yi=ratio.estimate, sei=ratio.se,
+                         estimate=math.exp(ratio.estimate), ci_lower=math.exp(ratio.estimate - z * ratio.se),
+                         ci_upper=math.exp(ratio.estimate + z * ratio.se),
+                         approximation=estimates[0].approximate or estimates[1].approximate,
+                         source=f"{pair[0]['median']} / {pair[1]['median']} months; liver_met: {estimates[0].source}; "
+                                f"no_liver_met: {estimates[1].source}"))
+    return rows
+
+
+def hazard_ratio_inputs(tables, ctx, endpoint) -> list[dict]:
+    """HR liver metastasis vs none: a printed unadjusted HR, else Tierney et al. (2007)."""
+    outcome = f"HR_{endpoint}_liver"
+    effects = tables["effects"]
+    rows = []
+    for study in ctx.single_arm:
+        own = effects[(effects["study_id"] == study) & (effects["factor"] == "liver_metastasis")
+                      & (effects["endpoint"] == endpoint)]
+        hr = own[(own["measure"] == "HR") & (own["estimate"] != "") & (own["ci_lower"] != "")]
+        hr = hr.sort_values("test", key=lambda t: t.map({"cox_univariate": 0, "not_stated": 1, "cox_multivariate": 2}),
+                            kind="stable")
+        if len(hr):
+            r = hr.iloc[0]
+            est, lo, hi = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
+            if r["level"] == "no" and r["reference"] == "yes":  # orient as liver vs none
+                est, lo, hi = 1 / est, 1 / hi, 1 / lo
+            se = fx.se_log_ratio_from_ci(lo, hi, level=float(r["ci_level"] or 95) / 100)
+            rows.append(_row(outcome, "log", "all", study, ctx, yi=math.log(est), sei=se, estimate=est,
+                             ci_lower=lo, ci_upper=hi,
+                             source=f"printed HR ({r['test']}), SE from its CI; {r['location']} ({r['row_id']})"))
+            continue
+        tierney = _tierney(tables, ctx, study, endpoint, own)
+        if tierney:
+            rows.append(tierney)
+    return rows
+
+
+def _tierney(tables, ctx, study, endpoint, own):
+    logrank = own[(own["test"] == "log_rank") & (own["p_value"] != "") & (own["p_relation"] == "=")]
+    if not len(logrank):
+        return None
+    p = float(_preferred(logrank).iloc[0]["p_value"])
+    overall = _survival_row(tables["survival"], study, "all", endpoint)
+    events = _num(overall["events"]) if overall is not None else None
+    source_events = "survival table"
+    if events is None:  # maturity printed as a rate "48/68" (rates table, e.g. PFS_events)
+        for r in tables["rates"][(tables["rates"]["study_id"] == study)].itertuples():
+            if r.measure.lower() in (f"{endpoint.lower()}_events", f"{endpoint.lower()}_maturity") and r.count.isdigit():
+                events, source_events = float(r.count), f"{r.location} ({r.row_id})"
+                break
+    sizes = _subgroup_sizes(tables["baseline"], study)
+    medians = [_survival_row(tables["survival"], study, g, endpoint) for g in LIVER_SUBGROUPS]
+    if events is None or len(sizes) < 2 or any(m is None or m["median"] == "" for m in medians):
+        return None
+    # Direction from the medians: a shorter median with liver metastasis means HR > 1.
+    worse = float(medians[0]["median"]) < float(medians[1]["median"])
+    ratio = sizes["liver_met"] / sizes["no_liver_met"]
+    est = fx.hr_from_logrank(p, events, direction="hr_above_1" if worse else "hr_below_1", ratio=ratio)
+    z = fx._z(ctx.ci_level)
+    return _row(f"HR_{endpoint}_liver", "log", "all", study, ctx, yi=est.estimate, sei=est.se,
+                estimate=math.exp(est.estimate), ci_lower=math.exp(est.estimate - z * est.se),
+                ci_upper=math.exp(est.estimate + z * est.se), approximation=True,
+                source=(f"Tierney et al. 2007 from log-rank p = {p} ({_preferred(logrank).iloc[0]['row_id']}), "
+                        f"{events:g} events ({source_events}), {sizes['liver_met']}:{sizes['no_liver_met']} patients; "
+                        f"direction from medians {medians[0]['median']} vs {medians[1]['median']} months"))
+
+
+def odds_ratio_inputs(proportion_rows: list[dict], ctx, measure: str) -> list[dict]:
+    """Within-study odds ratio of response, liver metastasis vs none, from subgroup counts."""
+    by_study = {}
+    for r in proportion_rows:
+        if r["outcome"] == measure and r["subgroup"] in LIVER_SUBGROUPS:
+            by_study.setdefault(r["study_id"], {})[r["subgroup"]] = r
+    rows = []
+    z = fx._z(ctx.ci_level)
+    for study, pair in by_study.items():
+        if len(pair) != 2:
+            continue
+        a, b = pair["liver_met"], pair["no_liver_met"]
+        yi, vi = fx.log_odds_ratio(a["events"], a["n"] - a["events"], b["events"], b["n"] - b["events"])
+        yi, se = float(yi), float(np.sqrt(vi))
+        rows.append(_row(f"OR_{measure}_liver", "log", "all", study, ctx, yi=yi, sei=se, estimate=math.exp(yi),
+                         ci_lower=math.exp(yi - z * se), ci_upper=math.exp(yi + z * se),
+                         approximation=False,
+                         source=f"{a['events']}/{a['n']} vs {b['events']}/{b['n']} ({a['source']})"))
+    return rows
+
+
+def landmark_inputs(tables, ctx) -> list[dict]:
+    """Landmark rates on the logit scale, SE from the printed CI (log-odds symmetric approximation)."""
+    landmarks = tables["landmarks"]
+    rows = []
+    z = fx._z(ctx.ci_level)
+    usable = landmarks[landmarks["study_id"].isin(ctx.single_arm) & (landmarks["population"] == "all")
+                       & (landmarks["ci_lower"] != "") & (landmarks["ci_upper"] != "")]
+    for (endpoint, time), group in usable.groupby(["endpoint", "time_months"], sort=True):
+        outcome = f"landmark_{endpoint}_{time}m"
+        for study in ctx.single_arm:
+            own = _preferred(group[group["study_id"] == study])
+            if not len(own):
+                continue
+            r = own.iloc[0]
+            p, lo, hi = (float(r[c]) / 100 for c in ["percent", "ci_lower", "ci_upper"])
+            if not 0 < lo < p < hi < 1:
+                continue
+            se = (logit(hi) - logit(lo)) / (2 * z)
+            rows.append(_row(outcome, "logit", "all", study, ctx, yi=float(logit(p)), sei=float(se),
+                             estimate=p, ci_lower=lo, ci_upper=hi, approximation=True,
+                             source=f"Kaplan-Meier rate, SE from its CI on the logit scale; {r['location']} ({r['row_id']})"))
+    return rows
+
+
+def build_inputs(tables: dict[str, pd.DataFrame], ctx: Context, audit: pd.DataFrame, ae_terms: list[str]) -> pd.DataFrame:
+    """Every outcome's per-study inputs, in a fixed order.
+
+    ``audit`` is the audit table (it decides the CI shape of each median);
+    ``ae_terms`` are the harmonised adverse-event terms to pool.
+    """
+    rows: list[dict] = []
+    proportions: list[dict] = []
+    for measure in ("ORR", "DCR", "CBR"):
+        proportions += response_inputs(tables, ctx, measure)
+    rows += proportions
+    rows += adverse_event_inputs(tables, ctx, "any_ae", high=False, outcome="AE_any")
+    rows += adverse_event_inputs(tables, ctx, "any_ae", high=True, outcome="AE_grade3plus")
+    for term in ae_terms:
+        rows += adverse_event_inputs(tables, ctx, term, high=False, outcome=f"AE_{term}")
+        rows += adverse_event_inputs(tables, ctx, term, high=True, outcome=f"AE_{term}_grade3plus")
+    for endpoint in ("PFS", "OS"):
+        rows += median_inputs(tables, ctx, endpoint, audit)
+    rows += landmark_inputs(tables, ctx)
+    for endpoint in ("PFS", "OS"):
+        rows += hazard_ratio_inputs(tables, ctx, endpoint)
+        rows += ratio_of_medians_inputs(tables, ctx, endpoint, audit)
+    for measure in ("ORR", "DCR", "CBR"):
+        rows += odds_ratio_inputs(proportions, ctx, measure)
+    frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
+    return frame

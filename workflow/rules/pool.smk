@@ -1,0 +1,68 @@
+# Pooled analysis: per-study inputs of every outcome, then one job per outcome (so a
+# reviewer can rerun the pooling of one outcome), then the gathered contract tables.
+
+
+rule pool_inputs:
+    input:
+        tables=expand("results/clean/{kind}.csv", kind=GATHERED_TABLES),
+        audit="results/audit/audit.csv",
+        code=lib("pooling/inputs.py", "stats/effects.py", "stats/proportions.py", "clean.py", "audit/checks.py", "io.py"),
+    output:
+        inputs="results/pooled/inputs.csv",
+    params:
+        studies=config["studies"],
+        response_denominator=config["pooling"]["response_denominator"],
+        ci_level=config["pooling"]["ci_level"],
+        ae_terms=config["outcomes"]["ae_terms"],
+    log:
+        "logs/pool_inputs/pool_inputs.log",
+    benchmark:
+        "benchmarks/pool_inputs/pool_inputs.tsv"
+    conda:
+        "../../envs/pool.yaml"
+    script:
+        "../scripts/pool_inputs.py"
+
+
+rule pool_outcome:
+    input:
+        inputs="results/pooled/inputs.csv",
+        code=lib("pooling/analysis.py", "stats/rma.py", "stats/glmm.py", "stats/proportions.py", "io.py"),
+    output:
+        estimates="results/pooled/outcomes/{outcome}/estimates.csv",
+        studies="results/pooled/outcomes/{outcome}/study_estimates.csv",
+        tests="results/pooled/outcomes/{outcome}/subgroup_tests.csv",
+    params:
+        methods=lambda wc: pooling_methods(wc.outcome),
+        sensitivity=config["pooling"]["sensitivity_analyses"],
+        ci_level=config["pooling"]["ci_level"],
+        min_k_pi=config["pooling"]["min_k_prediction_interval"],
+        nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
+    log:
+        "logs/pool_outcome/{outcome}.log",
+    benchmark:
+        "benchmarks/pool_outcome/{outcome}.tsv"
+    conda:
+        "../../envs/pool.yaml"
+    script:
+        "../scripts/pool_outcome.py"
+
+
+rule pool_gather:
+    input:
+        estimates=expand("results/pooled/outcomes/{outcome}/estimates.csv", outcome=OUTCOMES),
+        studies=expand("results/pooled/outcomes/{outcome}/study_estimates.csv", outcome=OUTCOMES),
+        tests=expand("results/pooled/outcomes/{outcome}/subgroup_tests.csv", outcome=OUTCOMES),
+        code=lib("io.py"),
+    output:
+        estimates="results/pooled/estimates.csv",
+        studies="results/pooled/study_estimates.csv",
+        tests="results/pooled/subgroup_tests.csv",
+    log:
+        "logs/pool_gather/pool_gather.log",
+    benchmark:
+        "benchmarks/pool_gather/pool_gather.tsv"
+    conda:
+        "../../envs/pool.yaml"
+    script:
+        "../scripts/pool_gather.py"

@@ -1,0 +1,22 @@
+"""Rule pool_inputs: what each study contributes to each pooled outcome, and from where."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
+
+from tkimeta.io import read_text_csv, write_csv  # noqa: E402
+from tkimeta.pooling.inputs import Context, build_inputs  # noqa: E402
+from tkimeta.scripting import run  # noqa: E402
+
+
+def main(smk, log):
+    tables = {Path(path).stem: read_text_csv(path) for path in smk.input.tables}
+    ctx = Context(studies=smk.params.studies, response_denominator=smk.params.response_denominator,
+                  ci_level=smk.params.ci_level)
+    inputs = build_inputs(tables, ctx, read_text_csv(smk.input.audit), smk.params.ae_terms)
+    write_csv(inputs, smk.output.inputs)
+    log.info("%d study contributions to %d outcomes", len(inputs), inputs["outcome"].nunique())
+
+
+run(snakemake, main)  # noqa: F821
