@@ -1,0 +1,124 @@
+"""The pooled analysis: what enters it (inputs) and how studies are grouped
+(subgroups, sensitivity analyses, k = 1 and k = 2 handling)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tkimeta.pooling.analysis import analyses, pool, pool_outcome
+from tkimeta.pooling.inputs import split_counts
+
+
+def test_split_counts_recovers_the_unique_subgroup_split():
+    # fruq_crc: ORR 9/72 overall, 2.3% with and 27.6% without liver metastasis (45/30 ITT)
+    assert split_counts(9, 72, "2.3", "27.6", max_a=45, max_b=30) == (1, 43, 8, 29)
+    assert split_counts(55, 72, "67.4", "89.7", max_a=45, max_b=30) == (29, 43, 26, 29)
+
+
+def test_split_counts_refuses_an_ambiguous_split():
+    # 50% and 50% of 10 patients: 1/2 + 4/8, 2/4 + 3/6, ... many splits fit
+    assert split_counts(5, 10, "50", "50") is None
+
+
+def _inputs(rows):
+    return pd.DataFrame(rows)
+
+
+def _prop(study, events, n, subgroup="all", cancer="colorectal"):
+    return dict(outcome="ORR", family="proportion", subgroup=subgroup, study_id=study, cancer=cancer,
+                events=events, n=n, yi=np.nan, sei=np.nan, estimate=np.nan, ci_lower=np.nan, ci_upper=np.nan,
+                approximation=False, source="test")
+
+
+def test_single_study_is_its_own_exact_estimate():
+    rows = _inputs([_prop("a", 11, 68)])
+    result = pool(rows, "proportion", "glmm", 0.95, 3)
+    assert result["k"] == 1 and result["pooled"] is False
+    assert result["estimate"] == pytest.approx(11 / 68)
+    assert (round(result["ci_lower"] * 100, 1), round(result["ci_upper"] * 100, 1)) == (8.4, 27.1)  # Clopper-Pearson
+
+
+def test_prediction_interval_only_from_three_studies():
+    two = _inputs([_prop("a", 11, 68), _prop("b", 9, 72)])
+    three = _inputs([_prop("a", 11, 68), _prop("b", 9, 72), _prop("c", 19, 82)])
+    assert math.isnan(pool(two, "proportion", "reml_hksj", 0.95, 3)["pi_lower"])
+    assert not math.isnan(pool(three, "proportion", "reml_hksj", 0.95, 3)["pi_lower"])
+
+
+def test_glmm_with_no_events_anywhere_is_reported_not_estimable():
+    rows = _inputs([_prop("a", 0, 30), _prop("b", 0, 40)])
+    result = pool(rows, "proportion", "glmm", 0.95, 3)
+    assert math.isnan(result["estimate"]) and "not estimable" in result["note"]
+    # the inverse-variance logit with its 0.5 correction still gives an estimate
+    assert 0 < pool(rows, "proportion", "dl", 0.95, 3)["estimate"] < 0.05
+
+
+def test_sensitivity_sets():
+    rows = _inputs([_prop("a", 11, 68), _prop("b", 11, 32, cancer="sarcoma"), _prop("c", 9, 72), _prop("d", 19, 82, cancer="escc")])
+    sets = dict(analyses(rows, ["crc_only", "leave_one_out"]))
+    assert list(sets) == ["primary", "crc_only", "loo_a", "loo_b", "loo_c", "loo_d"]
+    assert list(sets["crc_only"]["study_id"]) == ["a", "c"]
+    assert list(sets["loo_b"]["study_id"]) == ["a", "c", "d"]
+    # no leave-one-out below three studies
+    assert list(dict(analyses(rows.iloc[:2], ["leave_one_out"]))) == ["primary"]
+
+
+def test_pool_outcome_rows_and_subgroup_test():
+    rows = _inputs([
+        _prop("a", 11, 68), _prop("c", 9, 72), _prop("d", 19, 82, cancer="escc"),
+        _prop("c", 1, 43, subgroup="liver_met"), _prop("c", 8, 29, subgroup="no_liver_met"),
+    ])
+    estimates, studies, tests = pool_outcome(rows, "ORR", ["glmm", "reml_hksj"], ["crc_only"], 0.95, 3)
+    primary = estimates[estimates.analysis == "primary"]
+    assert set(zip(primary.subgroup, primary.method)) == {
+        (g, m) for g in ("all", "liver_met", "no_liver_met") for m in ("glmm", "reml_hksj")}
+    crc = estimates[estimates.analysis == "crc_only"]
+    assert list(crc.method) == ["glmm"] and list(crc.k) == [2]
+    single = estimates[(estimates.subgroup == "liver_met")].iloc[0]
+    assert single.k == 1 and "not pooled" in single.note
+    k2 = estimates[(estimates.analysis == "crc_only")].iloc[0]
+    assert "k = 2" in k2.note
+    # subgroup test: one row per method; with one study per subgroup it compares 1/43 and 8/29
+    assert list(tests.method) == ["glmm", "reml_hksj"]
+    assert tests.p_value.iloc[0] < 0.05 and tests.df.iloc[0] == 1
+    # study rows: REML weights add to 100 within the overall subgroup
+    assert studies[studies.subgroup == "all"].weight.sum() == pytest.approx(100)
+
+
+def test_an_outcome_nobody_reports_is_listed_with_k_zero():
+    rows = _inputs([_prop("a", 11, 68)])
+    estimates, studies, tests = pool_outcome(rows, "HR_OS_liver", ["reml_hksj"], [], 0.95, 3)
+    assert list(estimates.k) == [0] and "no study" in estimates.note.iloc[0]
+    assert studies.empty and tests.empty
+
+
+def test_seed_inputs_are_traceable(cleaned, cleaned_by_study):
+    """Spot-check what the seed data contribute (values from the papers)."""
+    import yaml
+
+    from conftest import ROOT
+    from tkimeta.audit.study import audit_study
+    from tkimeta.pooling.inputs import Context, build_inputs
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    audit = pd.concat([audit_study(s, t) for s, t in cleaned_by_study.items()])
+    ctx = Context(config["studies"], config["pooling"]["response_denominator"], config["pooling"]["ci_level"])
+    inputs = build_inputs(cleaned, ctx, audit, config["outcomes"]["ae_terms"]).set_index(["outcome", "subgroup", "study_id"])
+    assert tuple(inputs.loc[("ORR", "all", "anlo_crc"), ["events", "n"]]) == (11, 68)
+    assert tuple(inputs.loc[("DCR", "all", "fruq_crc"), ["events", "n"]]) == (55, 72)
+    assert tuple(inputs.loc[("ORR", "liver_met", "fruq_crc"), ["events", "n"]]) == (1, 43)
+    assert tuple(inputs.loc[("AE_grade3plus", "all", "anlo_escc"), ["events", "n"]]) == (44, 87)
+    # nma_crlm is context only: never pooled
+    assert "nma_crlm" not in set(inputs.index.get_level_values("study_id"))
+    # anlo_crc's median PFS CI is SPSS-style (linear): SE = (7.59 - 3.01) / (2 * 1.96) / 5.3
+    assert inputs.loc[("median_PFS", "all", "anlo_crc"), "sei"] == pytest.approx((7.59 - 3.01) / (2 * 1.959964) / 5.3, rel=1e-6)
+    # fruq_crc's HR for PFS with liver metastasis is printed: 3.40 (1.94-5.97)
+    assert math.exp(inputs.loc[("HR_PFS_liver", "all", "fruq_crc"), "yi"]) == pytest.approx(3.40)
+    # anlo_crc only gives a log-rank p: Tierney et al. 2007 with 48 events, 51:17 patients, p = 0.095
+    tierney = inputs.loc[("HR_PFS_liver", "all", "anlo_crc")]
+    v = 48 * (51 / 17) / (1 + 51 / 17) ** 2
+    assert tierney["sei"] == pytest.approx(1 / math.sqrt(v))
+    assert tierney["yi"] == pytest.approx(1.669592 / math.sqrt(v), rel=1e-5)  # z for p = 0.095, HR > 1
+    assert tierney["approximation"] and "Tierney" in tierney["source"]
