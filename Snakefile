@@ -19,6 +19,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/pool.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -26,4 +28,8 @@ rule all:
         clean_outputs(),
         "results/audit/audit.csv",
         "results/pooled/estimates.csv",
+        rules.figures_forest.output,
+        rules.figures_summary.output,
+        "results/report/report.html",
+        "results/report/report.pdf",
     default_target: True

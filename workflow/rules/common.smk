@@ -3,6 +3,7 @@
 # (including dry runs) before any job starts and before anything is written.
 
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -30,6 +31,7 @@ PROPORTION_OUTCOMES = (
 )
 OUTCOMES = PROPORTION_OUTCOMES + _OUTCOMES["medians"] + _OUTCOMES["landmarks"] + _OUTCOMES["contrasts"]
 SINGLE_ARM = [s for s in STUDIES if config["studies"][s]["role"] == "single_arm"]
+STUDY_LABELS = {s: entry["label"] for s, entry in config["studies"].items()}
 
 
 wildcard_constraints:
@@ -57,3 +59,28 @@ def pooling_methods(outcome):
     family = "proportions" if outcome in PROPORTION_OUTCOMES else "continuous"
     chosen = config["pooling"][family]
     return [chosen["primary"]] + [m for m in chosen["sensitivity"] if m != chosen["primary"]]
+
+
+REPORT_TABLES = [
+    "studies", "audit_summary", "findings", "corrections", "pooled", "liver", "subgroup_tests",
+    "methods", "sensitivity", "inputs", "versions",
+]
+
+
+def software_versions():
+    """Versions of the software that produced the results (for the report's appendix)."""
+    versions = {"Python": sys.version.split()[0]}
+    for package in ["snakemake", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "pypandoc_binary", "typst"]:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def report_figures():
+    """The figures the report lays out (PNG for both HTML and PDF)."""
+    forest = ["ORR", "DCR", "median_PFS", "median_OS", "AE_grade3plus"]
+    return [f"results/figures/forest_{o}.png" for o in forest] + [
+        f"results/figures/{name}.png" for name in ["contrasts_liver", "audit_overview", "ae_rates", "nma_context", "rulegraph"]
+    ]

@@ -27,11 +27,15 @@ def read_text_csv(path) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path, columns: list[str] | None = None) -> None:
     """Write ``frame`` deterministically (atomic rename, fixed float format)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if columns is not None:
         frame = frame[columns]
-    text = frame.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+    write_text(frame.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT), path)
+
+
+def write_text(text: str, path) -> None:
+    """Write text atomically (UTF-8, LF), like :func:`write_csv`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

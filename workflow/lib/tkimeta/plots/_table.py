@@ -39,6 +39,7 @@ DIAMOND_COLOUR = INK
 LOG_TICKS = (
     (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 20, 30, 50, 100),
     (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100),
+    (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100),
     (0.01, 0.1, 1, 10, 100),
 )
 LOG_FLOOR, LOG_CEIL = 0.01, 100.0
@@ -425,6 +426,14 @@ def draw_rows(
     fy = lambda inches: inches / height  # noqa: E731 - figure-fraction y
     trans = transforms.blended_transform_factory(fig.transFigure, ax.transData)
 
+    def put(x, y, text, fontsize=FONT, **kw):
+        """Row text: one line sits on a baseline (digits and letters line up across
+        columns); several lines are centred on the row."""
+        if "\n" in text:
+            return fig.text(x, y, text, transform=trans, fontsize=fontsize, va="center", **kw)
+        shift = transforms.ScaledTranslation(0, -0.36 * fontsize / 72.0, fig.dpi_scale_trans)
+        return fig.text(x, y, text, transform=trans + shift, fontsize=fontsize, va="baseline", **kw)
+
     # titles, column headers and the rule under them
     y_in = height - 0.1
     for line in title_lines:
@@ -472,30 +481,23 @@ def draw_rows(
     for row, y in zip(rows, centres):
         layout.rows.append((row.kind, row.label.replace("\n", " ")))
         if row.kind == "header":
-            fig.text(fx(MARGIN), y, row.label, transform=trans, weight="bold", va="center", ha="left", linespacing=1.1)
+            put(fx(MARGIN), y, row.label, weight="bold", ha="left", linespacing=1.1)
             continue
         if row.kind == "note":
-            fig.text(
-                fx(MARGIN + INDENT), y, row.label, transform=trans, fontsize=NOTE_FONT, style="italic",
-                color=SUBTLE, va="center", ha="left", linespacing=1.15,
-            )
+            put(fx(MARGIN + INDENT), y, row.label, fontsize=NOTE_FONT, style="italic", color=SUBTLE, ha="left",
+                linespacing=1.15)
             layout.notes.append(row.label.replace("\n", " "))
             continue
         if row.kind == "spacer":
             continue
-        fig.text(
-            fx(MARGIN + INDENT), y, row.label, transform=trans, va="center", ha="left", linespacing=1.05,
-            weight="bold" if row.kind == "pooled" else "normal",
-        )
+        put(fx(MARGIN + INDENT), y, row.label, ha="left", linespacing=1.05,
+            weight="bold" if row.kind == "pooled" else "normal")
         for column, edge, text in zip(left_columns, left_edges, row.cells):
             anchor = edge + column.width if column.align == "right" else edge
-            fig.text(fx(anchor), y, text, transform=trans, va="center", ha=column.align)
+            put(fx(anchor), y, text, ha=column.align)
         for column, edge, text in zip(right_columns, right_edges, row.right):
             anchor = edge + column.width if column.align == "right" else edge
-            fig.text(
-                fx(anchor), y, text, transform=trans, va="center", ha=column.align,
-                weight="bold" if row.kind == "pooled" else "normal",
-            )
+            put(fx(anchor), y, text, ha=column.align, weight="bold" if row.kind == "pooled" else "normal")
         inside = finite(row.estimate) and xlim[0] <= row.estimate <= xlim[1]
         if row.kind == "study":
             _segment(ax, row.lower, row.upper, y, xlim, colour=INK, lw=0.9, gid="ci")

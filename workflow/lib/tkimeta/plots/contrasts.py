@@ -34,7 +34,7 @@ from ._table import (
     require_frame,
     to_float,
 )
-from .forest import METHOD_LABELS, NUMERIC, SUBGROUP_LABELS, heterogeneity_text, outcome_label, select_pooled
+from .forest import METHOD_DESCRIPTIONS, METHOD_LABELS, NUMERIC, SUBGROUP_LABELS, heterogeneity_text, outcome_label, select_pooled
 from .style import STUDY_COLOURS, STUDY_MARKERS, style_context
 
 __all__ = ["contrasts_plot", "CONTRAST_PATTERN", "DEFAULT_DIRECTION_NOTE"]
@@ -147,8 +147,15 @@ def contrasts_plot(
 
     limits = (float(xlim[0]), float(xlim[1])) if xlim is not None else ratio_limits(values)
     level = f"{ci_level * 100:.0f}%"
-    foot = [f"Points: study estimates with {level} CI (one colour and marker per study); diamonds: "
-            f"random-effects estimates with {level} CI; vermillion bars: {level} prediction intervals."]
+    any_diamond = any(row.kind == "pooled" for row in rows)
+    any_pi = any(row.kind == "pooled" and finite(row.pi_lower, row.pi_upper) for row in rows)
+    foot = [f"Points: study estimates with {level} CI (one colour and marker per study)"
+            + (f"; diamonds: random-effects estimates with {level} CI" if any_diamond else "")
+            + (f"; vermillion bars: {level} prediction intervals" if any_pi else "") + "."]
+    used = sorted({m for m in methods_used.values() if m})
+    if any_diamond and used:
+        foot.append("Pooled: random-effects model, " + "; ".join(
+            f"{METHOD_LABELS.get(m, m)} = {METHOD_DESCRIPTIONS.get(m, m)}" for m in used) + ".")
     with style_context():
         return draw_rows(
             rows, kind="contrasts", label_header="Contrast / study",

@@ -299,6 +299,14 @@ def forest_plot(
         declared = values[0] if len(values) == 1 else None
     scale = infer_scale(outcome, scale if scale is not None else declared)
     digits = DIGITS[scale]
+    if scale == "proportion":
+        cells = pd.concat([study[c] for c in ("estimate", "ci_lower", "ci_upper")]
+                          + [pooled[c] for c in ("estimate", "ci_lower", "ci_upper")])
+        if ((cells < 0) | (cells > 1)).any():
+            raise ValueError(
+                f"{who}: {outcome} is on the proportion scale but has values outside [0, 1] "
+                f"(e.g. {cells[(cells < 0) | (cells > 1)].iloc[0]!r}); percentages instead of proportions?"
+            )
     if title is None:
         labels = pooled["label"].dropna().astype(str).unique() if "label" in pooled.columns else []
         title = labels[0] if len(labels) == 1 and labels[0].strip() else outcome_label(outcome)
@@ -399,10 +407,11 @@ def forest_plot(
         limits = (float(xlim[0]), float(xlim[1]))
 
     level = f"{ci_level * 100:.0f}%"
+    any_diamond = any(row.kind == "pooled" for row in rows)
     foot = [f"Squares: study estimates with {level} CI" + (", area proportional to weight" if has_weight else "")
-            + f"; diamonds: random-effects estimates with {level} CI"
+            + (f"; diamonds: random-effects estimates with {level} CI" if any_diamond else "")
             + (f"; vermillion bars: {level} prediction intervals" if any_pi else "") + "."]
-    if chosen_method:
+    if chosen_method and any_diamond:
         foot.append(f"Pooled ({METHOD_LABELS.get(chosen_method, chosen_method)}): random-effects model, "
                     f"{METHOD_DESCRIPTIONS.get(chosen_method, chosen_method)}.")
     with style_context():

@@ -94,6 +94,11 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
             out.update(estimate=float(back(fit.estimate)), ci_lower=float(back(fit.ci_lower)),
                        ci_upper=float(back(fit.ci_upper)), tau2=fit.tau2, i2=fit.i2,
                        q=fit.qe_wald, q_pvalue=fit.qe_wald_pvalue)
+            if ((x == 0) | (x == n)).any():
+                # The Wald-type Q (metafor's QE.Wld) gives such studies no weight; the
+                # likelihood-ratio test does not, so show it beside.
+                out["note"] = (f"Q is the Wald-type test, which ignores studies with 0 or all events; "
+                               f"likelihood-ratio Q = {fit.qe_lrt:.2f} (p = {fit.qe_lrt_pvalue:.3g})")
             if k >= min_k_pi:
                 out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
             return out

@@ -1,0 +1,27 @@
+"""Rule figure_rulegraph: the workflow's own rule graph, as a figure for the report."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
+
+from tkimeta.plots.rulegraph import parse_rulegraph, rulegraph_plot  # noqa: E402
+from tkimeta.plots.style import save_figure  # noqa: E402
+from tkimeta.scripting import run  # noqa: E402
+
+
+def main(smk, log):
+    # The Snakemake that runs this workflow (its interpreter is passed in), asked for
+    # the rule graph only: nothing is executed and no lock is taken.
+    dot = subprocess.run(
+        [smk.params.python, "-m", "snakemake", "--rulegraph", "--forceall", "--nolock", "--quiet", "all",
+         "--snakefile", smk.input.snakefile],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    rules, edges = parse_rulegraph(dot)
+    save_figure(rulegraph_plot(rules, edges), Path(smk.output.png).with_suffix(""))
+    log.info("%d rules, %d edges", len(rules), len(edges))
+
+
+run(snakemake, main)  # noqa: F821

@@ -1,0 +1,60 @@
+"""Rule report_assets: the numbers (variables) and tables the report lays out."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
+
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+
+from tkimeta.io import read_text_csv, write_text  # noqa: E402
+from tkimeta.report import assets as A  # noqa: E402
+from tkimeta.scripting import run  # noqa: E402
+
+MAIN_OUTCOMES = ["ORR", "DCR", "CBR", "AE_any", "AE_grade3plus", "median_PFS", "median_OS"]
+LIVER_OUTCOMES = ["HR_PFS_liver", "HR_OS_liver", "RoM_PFS_liver", "RoM_OS_liver", "OR_ORR_liver", "OR_DCR_liver", "OR_CBR_liver"]
+
+
+def main(smk, log):
+    i = smk.input
+    estimates = pd.read_csv(i.estimates)
+    tests = pd.read_csv(i.tests)
+    inputs = pd.read_csv(i.inputs, keep_default_na=False, na_values=[""])
+    audit, summary = read_text_csv(i.audit), pd.read_csv(i.audit_summary)
+    corrections = read_text_csv(i.corrections)
+    characteristics, baseline = read_text_csv(i.characteristics), read_text_csv(i.baseline)
+    config = smk.params.config
+    primary = smk.params.primary_methods
+    outcomes = list(dict.fromkeys(estimates["outcome"]))
+
+    variables = A.build_variables(estimates, tests, summary, audit, corrections, inputs, characteristics, primary, config)
+    write_text(yaml.safe_dump(variables, sort_keys=True, allow_unicode=True), smk.output.variables)
+
+    tables = {
+        "studies": (A.studies_table(characteristics, baseline, config), "Included papers", "tbl-studies", None),
+        "audit_summary": (A.audit_summary_table(summary), "Audit checks by paper and status", "tbl-audit-summary", None),
+        "findings": (A.findings_table(audit), "Every discrepancy the audit found", "tbl-findings", [8, 14, 18, 12, 48]),
+        "corrections": (A.corrections_table(corrections), "Repairs of OCR-damaged digits (esophageal paper)",
+                        "tbl-corrections", [18, 8, 8, 8, 58]),
+        "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in LIVER_OUTCOMES]),
+                   "Pooled estimates, primary analysis (all patients)", "tbl-pooled", None),
+        "liver": (A.pooled_table(estimates, primary, MAIN_OUTCOMES + LIVER_OUTCOMES, subgroups=("liver_met", "no_liver_met", "all"))
+                  .query("Outcome in @A.OUTCOME_LABELS.values()"),
+                  "Outcomes by liver-metastasis status and within-study contrasts", "tbl-liver", None),
+        "subgroup_tests": (A.subgroup_test_table(tests, primary), "Tests for subgroup differences (liver metastasis vs none)",
+                           "tbl-subgroup-tests", None),
+        "methods": (A.methods_table(estimates, MAIN_OUTCOMES), "Primary analysis under each pooling method", "tbl-methods", None),
+        "sensitivity": (A.sensitivity_table(estimates, primary, MAIN_OUTCOMES + LIVER_OUTCOMES),
+                        "Colorectal-only and leave-one-out analyses (primary method)", "tbl-sensitivity", None),
+        "inputs": (A.inputs_table(inputs, MAIN_OUTCOMES + LIVER_OUTCOMES), "What each study contributes, and from where",
+                   "tbl-inputs", [16, 10, 9, 15, 50]),
+        "versions": (A.versions_table(smk.params.versions), "Software versions", "tbl-versions", None),
+    }
+    for name, (frame, caption, label, widths) in tables.items():
+        write_text(A.markdown_table(frame, caption, label, widths), getattr(smk.output, name))
+    write_text("```yaml\n" + Path(smk.input.config).read_text(encoding="utf-8") + "```\n", smk.output.config)
+    log.info("%d variables groups, %d tables", len(variables), len(tables))
+
+
+run(snakemake, main)  # noqa: F821
