@@ -47,7 +47,10 @@ SUBGROUP_ORDER = ["all", "liver_met", "no_liver_met"]
 _IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z")}
 
 
-def scale_of(family: str) -> str:
+def scale_of(family: str, outcome: str) -> str:
+    """How an outcome's estimates read on the natural scale: proportion, months or ratio."""
+    if outcome.startswith("median_"):
+        return "months"
     return {"proportion": "proportion", "logit": "proportion", "log": "ratio"}[family]
 
 
@@ -224,7 +227,7 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
                 estimate_rows.append(dict(
                     outcome=outcome, subgroup=subgroup, analysis=analysis, method=method,
                     **{c: result[c] for c in ESTIMATE_COLUMNS if c in result and c != "note"},
-                    scale=scale_of(family), studies=";".join(subset["study_id"]),
+                    scale=scale_of(family, outcome), studies=";".join(subset["study_id"]),
                     note="; ".join(filter(None, [result.get("note"), _note(result["k"], result["pooled"], min_k_pi)]))))
         study_rows += _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup)
     if {"liver_met", "no_liver_met"} <= set(subgroups):
@@ -254,7 +257,11 @@ def _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup) -> list[
     out = []
     for (_, r), weight in zip(rows.iterrows(), weights):
         single = pool(rows.loc[[r.name]], family, "reml_hksj", level, min_k_pi, nagq)
-        out.append(dict(outcome=outcome, subgroup=subgroup, study_id=r["study_id"], estimate=single["estimate"],
-                        ci_lower=single["ci_lower"], ci_upper=single["ci_upper"], weight=weight,
+        estimate, lower, upper = single["estimate"], single["ci_lower"], single["ci_upper"]
+        if family != "proportion" and not any(pd.isna(r[c]) for c in ("estimate", "ci_lower", "ci_upper")):
+            # show the interval the paper printed (the pooled SE came from it)
+            estimate, lower, upper = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
+        out.append(dict(outcome=outcome, subgroup=subgroup, study_id=r["study_id"], estimate=estimate,
+                        ci_lower=lower, ci_upper=upper, weight=weight,
                         events=r["events"], n=r["n"], approximation=r["approximation"], source=r["source"]))
     return out

@@ -73,13 +73,9 @@ def fmt_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def display_scale(outcome: str, scale: str) -> str:
-    return "months" if outcome.startswith("median_") else scale
-
-
 def estimate_text(row: Mapping) -> str:
     """'19.9% (95% CI 13.9-27.7%)' for one estimates.csv row."""
-    scale = display_scale(row["outcome"], row["scale"])
+    scale = row["scale"]
     if row["k"] == 0:
         return "not reported by any study"
     return f"{fmt_value(row['estimate'], scale)} (95% CI {fmt_interval(row['ci_lower'], row['ci_upper'], scale)})"
@@ -99,7 +95,7 @@ def outcome_variables(estimates: pd.DataFrame, outcome: str, subgroup: str = "al
     row = _estimate(estimates, outcome, subgroup, method=method)
     if row is None:
         return {"text": "not reported", "k": "0", "i2": "NA", "tau2": "NA", "pi": "NA", "method": "NA"}
-    scale = display_scale(outcome, row["scale"])
+    scale = row["scale"]
     return {
         "text": estimate_text(row),
         "estimate": fmt_value(row["estimate"], scale),
@@ -150,7 +146,7 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
         loo = estimates[(estimates["outcome"] == outcome) & estimates["analysis"].str.startswith("loo_")
                         & (estimates["subgroup"] == "all")]
         if len(loo):
-            scale = display_scale(outcome, loo["scale"].iloc[0])
+            scale = loo["scale"].iloc[0]
             v["outcomes"][key]["loo_range"] = (f"{fmt_value(loo['estimate'].min(), scale)} to "
                                                f"{fmt_value(loo['estimate'].max(), scale)}")
         crc = _estimate(estimates, outcome, analysis="crc_only", method=method)
@@ -243,7 +239,7 @@ def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], ou
             row = _estimate(estimates, outcome, subgroup, method=primary_methods.get(outcome))
             if row is None:
                 continue
-            scale = display_scale(outcome, row["scale"])
+            scale = row["scale"]
             rows.append({
                 "Outcome": outcome_label(outcome), "Subgroup": SUBGROUP_LABELS.get(subgroup, subgroup),
                 "k": int(row["k"]),
