@@ -169,3 +169,29 @@ def test_inverse_freeman_tukey_hm_uses_harmonic_mean():
         inverse_freeman_tukey_hm(t, [10, 0])
     with pytest.raises(ValueError, match="positive"):
         inverse_freeman_tukey(t, -3)
+
+
+def test_closed_forms_agree_with_statsmodels_and_scipy():
+    """The library's own intervals and distribution functions equal the reference ones."""
+    import numpy as np
+    from scipy import stats
+    from statsmodels.stats.proportion import proportion_confint
+
+    from tkimeta.stats import distributions as D
+    from tkimeta.stats.proportions import clopper_pearson, wald, wilson
+
+    x = np.array([0, 1, 11, 40, 67, 68])
+    n = np.array([68, 68, 68, 68, 68, 68])
+    for ours, method in ((clopper_pearson, "beta"), (wilson, "wilson"), (wald, "normal")):
+        for level in (0.9, 0.95, 0.99):
+            expected = proportion_confint(x, n, alpha=1 - level, method=method)
+            np.testing.assert_allclose(ours(x, n, level), expected, rtol=1e-12, atol=1e-14)
+    q = np.array([0.001, 0.025, 0.5, 0.975])
+    np.testing.assert_allclose(D.norm_ppf(q), stats.norm.ppf(q), rtol=1e-13)
+    np.testing.assert_allclose(D.norm_sf(q * 3), stats.norm.sf(q * 3), rtol=1e-13)
+    np.testing.assert_allclose(D.norm_isf(q), stats.norm.isf(q), rtol=1e-13)
+    np.testing.assert_allclose(D.t_ppf(q, 3), stats.t.ppf(q, 3), rtol=1e-10)
+    np.testing.assert_allclose(D.t_sf(q * 4, 1), stats.t.sf(q * 4, 1), rtol=1e-12)
+    np.testing.assert_allclose(D.chi2_sf(q * 10, 2), stats.chi2.sf(q * 10, 2), rtol=1e-12)
+    np.testing.assert_allclose(D.chi2_ppf(q, 4), stats.chi2.ppf(q, 4), rtol=1e-10)
+    np.testing.assert_allclose(D.beta_ppf(q, 3, 7), stats.beta.ppf(q, 3, 7), rtol=1e-10)

@@ -14,6 +14,7 @@ rule figures_forest:
         outcomes=OUTCOMES,
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
         labels=STUDY_LABELS,
+    threads: 2
     log:
         "logs/figures_forest/figures_forest.log",
     benchmark:

@@ -43,7 +43,7 @@ rule report_render:
         html="results/report/report.html",
         pdf="results/report/report.pdf",
     params:
-        source="report",
+        source=lambda wc, input: str(Path(input.source[0]).parent),
         quarto=config["report"]["quarto"],
     log:
         "logs/report_render/report_render.log",

@@ -1,6 +1,10 @@
-"""Rule figures_forest: a forest plot of every pooled outcome (all subgroups, primary analysis)."""
+"""Rule figures_forest: a forest plot of every pooled outcome (all subgroups, primary analysis).
+
+The figures are independent, so they are drawn by ``threads`` worker processes.
+"""
 
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
@@ -13,22 +17,29 @@ from tkimeta.report.assets import outcome_label  # noqa: E402
 from tkimeta.scripting import run  # noqa: E402
 
 
+def draw(outcome, method, studies, pooled, test, labels, target):
+    if studies.empty:
+        figure = no_data_plot(outcome_label(outcome), "No study reports this outcome.")
+    else:
+        figure = forest_plot(studies, pooled, test if len(test) else None, title=outcome_label(outcome),
+                             outcome=outcome, method=method, study_labels=labels)
+    save_figure(figure, Path(target).with_suffix(""))
+    return outcome, len(studies)
+
+
 def main(smk, log):
     estimates = pd.read_csv(smk.input.estimates)
     studies = pd.read_csv(smk.input.studies)
     tests = pd.read_csv(smk.input.tests)
+    jobs = []
     for outcome, target in zip(smk.params.outcomes, smk.output.png):
         method = smk.params.primary_methods[outcome]
-        pooled = estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)]
-        rows = studies[studies["outcome"] == outcome]
-        test = tests[(tests["outcome"] == outcome) & (tests["method"] == method)]
-        if rows.empty:
-            figure = no_data_plot(outcome_label(outcome), "No study reports this outcome.")
-        else:
-            figure = forest_plot(rows, pooled, test if len(test) else None, title=outcome_label(outcome),
-                                 outcome=outcome, method=method, study_labels=smk.params.labels)
-        save_figure(figure, Path(target).with_suffix(""))
-        log.info("%s: %d studies", outcome, len(rows))
+        jobs.append((outcome, method, studies[studies["outcome"] == outcome],
+                     estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)],
+                     tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels, target))
+    with ProcessPoolExecutor(max_workers=smk.threads) as pool:
+        for outcome, k in pool.map(draw, *zip(*jobs)):
+            log.info("%s: %d study rows", outcome, k)
 
 
 run(snakemake, main)  # noqa: F821

@@ -50,7 +50,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
-from scipy import stats
+from ..stats import distributions as D
 
 __all__ = [
     "STATUSES",
@@ -630,15 +630,15 @@ def binomial_ci(count: int, n: int, method: str = "clopper_pearson", level: floa
     if m <= 0 or not 0 <= x <= m:
         raise ValueError("need n > 0 and 0 <= count <= n")
     alpha = 1 - level / 100
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    z = float(D.norm_ppf(1 - alpha / 2))
     p = x / m
     q = 1 - p
     if method == "clopper_pearson":
-        lo = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, m - x + 1))
-        hi = 1.0 if x == m else float(stats.beta.ppf(1 - alpha / 2, x + 1, m - x))
+        lo = 0.0 if x == 0 else float(D.beta_ppf(alpha / 2, x, m - x + 1))
+        hi = 1.0 if x == m else float(D.beta_ppf(1 - alpha / 2, x + 1, m - x))
     elif method == "jeffreys":
-        lo = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x + 0.5, m - x + 0.5))
-        hi = 1.0 if x == m else float(stats.beta.ppf(1 - alpha / 2, x + 0.5, m - x + 0.5))
+        lo = 0.0 if x == 0 else float(D.beta_ppf(alpha / 2, x + 0.5, m - x + 0.5))
+        hi = 1.0 if x == m else float(D.beta_ppf(1 - alpha / 2, x + 0.5, m - x + 0.5))
     elif method == "wilson":
         centre = (x + z * z / 2) / (m + z * z)
         half = z * math.sqrt(m * p * q + z * z / 4) / (m + z * z)
@@ -1061,7 +1061,7 @@ def hr_midpoint_check(hr: Any, lower: Any, upper: Any, decimals: int | None = No
 
 
 def _z_level(level: float) -> float:
-    return float(stats.norm.ppf(1 - (1 - level / 100) / 2))
+    return float(D.norm_ppf(1 - (1 - level / 100) / 2))
 
 
 def implied_p_from_ci(estimate: float, lower: float, upper: float, ratio: bool = True, level: float = 95) -> float:
@@ -1093,7 +1093,7 @@ def implied_p_from_ci(estimate: float, lower: float, upper: float, ratio: bool =
     else:
         se = (upper - lower) / (2 * zc)
         z = estimate / se
-    return float(2 * stats.norm.sf(abs(z)))
+    return float(2 * D.norm_sf(abs(z)))
 
 
 _P_RELATIONS = {"=": "=", "==": "=", "<": "<", "<=": "<", "\u2264": "<", ">": ">", ">=": ">", "\u2265": ">"}

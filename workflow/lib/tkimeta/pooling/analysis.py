@@ -28,6 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..stats import distributions as D
 from ..stats import proportions as prop
 from ..stats.glmm import glmm_logit
 from ..stats.rma import rma
@@ -140,9 +141,7 @@ def _heterogeneity(out: dict, fit) -> None:
 
 
 def _z(level: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(0.5 + level / 2))
+    return float(D.norm_ppf(0.5 + level / 2))
 
 
 def _analysis_scale(rows: pd.DataFrame, family: str, method: str, level: float, nagq: int) -> tuple[float, float] | None:

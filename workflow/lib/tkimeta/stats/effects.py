@@ -20,7 +20,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from . import distributions as D
 
 __all__ = [
     "LogEstimate",
@@ -72,7 +73,7 @@ def _z(level: float) -> float:
         raise ValueError(
             f"level must be a fraction strictly between 0 and 1 (e.g. 0.95), got {level!r}"
         )
-    return float(stats.norm.ppf(0.5 + level / 2.0))
+    return float(D.norm_ppf(0.5 + level / 2.0))
 
 
 def _positive(name: str, value) -> float:
@@ -330,11 +331,11 @@ def hr_from_logrank(
     if direction not in ("hr_below_1", "hr_above_1"):
         raise ValueError(f"direction must be 'hr_below_1' or 'hr_above_1', got {direction!r}")
     if sided == 2:
-        z = float(stats.norm.isf(pv / 2.0))
+        z = float(D.norm_isf(pv / 2.0))
     elif sided == 1:
         if pv > 0.5:
             raise ValueError("a one-sided p-value above 0.5 contradicts the stated direction")
-        z = float(stats.norm.isf(pv))
+        z = float(D.norm_isf(pv))
     else:
         raise ValueError(f"sided must be 1 or 2, got {sided!r}")
     v = e * r / (1.0 + r) ** 2
@@ -389,4 +390,4 @@ def pvalue_from_ci(
         if abs(float(level) - 0.95) > 1e-12:
             raise ValueError("the Altman-Bland approximation is defined for 95% CIs only")
         return min(1.0, math.exp(-0.717 * zs - 0.416 * zs**2))
-    return float(2.0 * stats.norm.sf(zs))
+    return float(2.0 * D.norm_sf(zs))

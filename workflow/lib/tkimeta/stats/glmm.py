@@ -38,7 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial.hermite import hermgauss
-from scipy import optimize, special, stats
+from scipy import special
+
+from . import distributions as D
 
 from .proportions import _check_counts, _check_level, expit, logit_transform
 from .rma import rma, typical_within_variance
@@ -319,7 +321,7 @@ def glmm_logit(x, n, level: float = 0.95, nagq: int = 7) -> GLMMResult:
         raise ValueError(f"nagq must be a positive integer, got {nagq}")
     xa, na, _ = _check_counts(x, n)
     k = xa.size
-    zcrit = float(stats.norm.ppf(0.5 + level / 2.0))
+    zcrit = float(D.norm_ppf(0.5 + level / 2.0))
     nan = math.nan
     yi, vi = logit_transform(xa, na)
     yi = np.atleast_1d(yi)
@@ -332,7 +334,7 @@ def glmm_logit(x, n, level: float = 0.95, nagq: int = 7) -> GLMMResult:
             pi_lower=nan, pi_upper=nan, tau2=nan, i2=nan, h2=nan, qe_wald=nan,
             qe_wald_pvalue=nan, qe_lrt=nan, qe_lrt_pvalue=nan, q_df=0, k=1, loglik=nan,
             pooled=False, converged=True, level=level, nagq=nagq, statistic=est / se,
-            pvalue=float(2 * stats.norm.sf(abs(est / se))),
+            pvalue=float(2 * D.norm_sf(abs(est / se))),
         )
     if np.all(xa == 0):
         raise ValueError("every study has 0 events: the GLMM has no finite maximum-likelihood estimate")
@@ -365,6 +367,8 @@ def glmm_logit(x, n, level: float = 0.95, nagq: int = 7) -> GLMMResult:
     # away from 0 because the likelihood is even in tau (0 is a stationary point).
     start = rma(yi, vi, method="DL")
     theta0 = np.array([start.estimate, max(math.sqrt(start.tau2), 0.3)])
+    from scipy import optimize  # imported here: half a second that only fitting needs
+
     opt = optimize.minimize(negll, theta0, jac=grad, method="BFGS", options={"gtol": 1e-8, "maxiter": 500})
     mu_hat, tau_hat = float(opt.x[0]), abs(float(opt.x[1]))
     ll_hat = -float(opt.fun)
@@ -397,8 +401,8 @@ def glmm_logit(x, n, level: float = 0.95, nagq: int = 7) -> GLMMResult:
         estimate=mu_hat, se=se, ci_lower=mu_hat - zcrit * se, ci_upper=mu_hat + zcrit * se,
         pi_lower=mu_hat - half_pi, pi_upper=mu_hat + half_pi, tau2=tau2,
         i2=100.0 * tau2 / (s2 + tau2), h2=tau2 / s2 + 1.0,
-        qe_wald=qw, qe_wald_pvalue=float(stats.chi2.sf(qw, k - 1)),
-        qe_lrt=ql, qe_lrt_pvalue=float(stats.chi2.sf(ql, k - 1)), q_df=k - 1, k=k,
+        qe_wald=qw, qe_wald_pvalue=float(D.chi2_sf(qw, k - 1)),
+        qe_lrt=ql, qe_lrt_pvalue=float(D.chi2_sf(ql, k - 1)), q_df=k - 1, k=k,
         loglik=ll_hat + const, pooled=True, converged=converged, level=level, nagq=nagq,
-        statistic=stat, pvalue=float(2 * stats.norm.sf(abs(stat))),
+        statistic=stat, pvalue=float(2 * D.norm_sf(abs(stat))),
     )

@@ -10,9 +10,10 @@ meta-analyses in :mod:`tkimeta.stats.rma` can be checked against metafor:
 * ``measure="PFT"`` (Freeman-Tukey double arcsine)            -> :func:`freeman_tukey`
 * ``transf.ipft.hm`` (harmonic-mean back-transformation)     -> :func:`inverse_freeman_tukey_hm`
 
-The exact (Clopper-Pearson), Wilson and Wald intervals are delegated to
-``statsmodels.stats.proportion.proportion_confint``, which implements them
-correctly; the wrappers only add input validation and a uniform signature.
+The exact (Clopper-Pearson), Wilson and Wald intervals are the closed forms below.
+``statsmodels.stats.proportion.proportion_confint`` computes the same numbers (the
+tests check that they agree), but importing it costs over half a second, which every
+Snakemake job that needs one interval would pay again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 import numpy as np
 from scipy import special
-from statsmodels.stats.proportion import proportion_confint
+
+from . import distributions as D
 
 __all__ = [
     "clopper_pearson",
@@ -91,10 +93,22 @@ def _out(value: np.ndarray, scalar: bool):
 def _ci(x, n, level: float, method: str):
     level = _check_level(level)
     xa, na, scalar = _check_counts(x, n)
-    lo, hi = proportion_confint(xa, na, alpha=1.0 - level, method=method)
-    lo = np.asarray(lo, dtype=float)
-    hi = np.asarray(hi, dtype=float)
-    return _out(lo, scalar), _out(hi, scalar)
+    xa, na = xa.astype(float), na.astype(float)
+    alpha = 1.0 - level
+    if method == "beta":
+        with np.errstate(invalid="ignore"):
+            lo = np.where(xa == 0, 0.0, D.beta_ppf(alpha / 2, np.maximum(xa, 1e-300), na - xa + 1))
+            hi = np.where(xa == na, 1.0, D.beta_ppf(1 - alpha / 2, xa + 1, np.maximum(na - xa, 1e-300)))
+    else:
+        z = float(D.norm_ppf(1 - alpha / 2))
+        p = xa / na
+        if method == "wilson":
+            centre = (p + z * z / (2 * na)) / (1 + z * z / na)
+            half = z * np.sqrt(p * (1 - p) / na + z * z / (4 * na * na)) / (1 + z * z / na)
+        else:  # normal (Wald), clipped to [0, 1] as statsmodels does
+            centre, half = p, z * np.sqrt(p * (1 - p) / na)
+        lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    return _out(np.asarray(lo, dtype=float), scalar), _out(np.asarray(hi, dtype=float), scalar)
 
 
 # --------------------------------------------------------------------------- #
@@ -131,7 +145,7 @@ def clopper_pearson(x, n, level: float = 0.95):
 
     Notes
     -----
-    Delegates to ``statsmodels.stats.proportion.proportion_confint(method="beta")``.
+    Agrees with ``statsmodels.stats.proportion.proportion_confint(method="beta")``.
 
     Examples
     --------
@@ -153,7 +167,7 @@ def wilson(x, n, level: float = 0.95):
     statistical inference. J Am Stat Assoc 1927;22:209-212.
 
     Parameters and return value as for :func:`clopper_pearson`.
-    Delegates to ``proportion_confint(method="wilson")``.
+    Agrees with ``proportion_confint(method="wilson")``.
     """
     return _ci(x, n, level, "wilson")
 
@@ -169,7 +183,7 @@ def wald(x, n, level: float = 0.95):
     binomial proportion. Stat Sci 2001;16:101-133.
 
     Parameters and return value as for :func:`clopper_pearson`.
-    Delegates to ``proportion_confint(method="normal")`` (which clips to [0, 1]).
+    Agrees with ``proportion_confint(method="normal")`` (clipped to [0, 1]).
     """
     return _ci(x, n, level, "normal")
 

@@ -43,7 +43,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+
+from . import distributions as D
 
 __all__ = [
     "RMAResult",
@@ -211,7 +212,7 @@ def _check_yi_vi(yi, vi=None, sei=None) -> tuple[np.ndarray, np.ndarray]:
 def _crit(level: float, df: float | None) -> float:
     """Two-sided critical value: normal if df is None, else t with df."""
     q = 0.5 + level / 2.0
-    return float(stats.norm.ppf(q)) if df is None else float(stats.t.ppf(q, df))
+    return float(D.norm_ppf(q)) if df is None else float(D.t_ppf(q, df))
 
 
 # --------------------------------------------------------------------------- #
@@ -390,8 +391,8 @@ def tau2_qprofile_ci(
     if k < 2:
         raise ValueError("a confidence interval for tau^2 needs at least two studies")
     alpha = 1.0 - level
-    crit_u = float(stats.chi2.ppf(1.0 - alpha / 2.0, k - 1))
-    crit_l = float(stats.chi2.ppf(alpha / 2.0, k - 1))
+    crit_u = float(D.chi2_ppf(1.0 - alpha / 2.0, k - 1))
+    crit_l = float(D.chi2_ppf(alpha / 2.0, k - 1))
     tau2_max = float(tau2_max)
     if not tau2_max > 0:
         raise ValueError(f"tau2_max must be positive, got {tau2_max}")
@@ -407,7 +408,7 @@ def tau2_qprofile_ci(
             if hi > 1e15:
                 return math.inf
         return float(
-            optimize.brentq(lambda t: _q_stat(y, v, t) - target, 0.0, hi, xtol=1e-12, rtol=1e-12)
+            _brentq(lambda t: _q_stat(y, v, t) - target, 0.0, hi, xtol=1e-12, rtol=1e-12)
         )
 
     if q0 < crit_l:
@@ -513,7 +514,7 @@ def rma(
             pi_lower=nan, pi_upper=nan, tau2=nan, tau2_ci=(nan, nan), i2=nan, h2=nan,
             q=nan, q_df=0, q_pvalue=nan, k=1, method=method, test=test, weights=(100.0,),
             pooled=False, level=level, statistic=stat,
-            pvalue=float(2 * stats.norm.sf(abs(stat))), df=nan, knha_scale=1.0, iterations=0,
+            pvalue=float(2 * D.norm_sf(abs(stat))), df=nan, knha_scale=1.0, iterations=0,
         )
 
     iterations = 0
@@ -541,14 +542,14 @@ def rma(
     else:  # knha with s2w = 0: degenerate, as metafor (z = +/-inf or nan)
         stat = math.copysign(math.inf, est) if est != 0 else nan
     if df is None:
-        pval = float(2 * stats.norm.sf(abs(stat)))
+        pval = float(2 * D.norm_sf(abs(stat)))
     else:
-        pval = float(2 * stats.t.sf(abs(stat), df))
+        pval = float(2 * D.t_sf(abs(stat), df))
 
     # heterogeneity (always with fixed-effect weights, as metafor)
     q = max(0.0, _q_stat(y, v, 0.0))
     q_df = k - 1
-    q_p = float(stats.chi2.sf(q, q_df))
+    q_p = float(D.chi2_sf(q, q_df))
     if method == "FE":
         i2 = max(0.0, 100.0 * (q - q_df) / q) if q > 0 else 0.0
         h2 = q / q_df
@@ -629,3 +630,10 @@ def subgroup_test(
         subgroups=types.MappingProxyType(fits), q_between=between.q, df=between.q_df,
         pvalue=between.q_pvalue, method=method, test=test,
     )
+
+
+def _brentq(f, a, b, **kwargs):
+    """scipy.optimize.brentq, imported on first use (it is slow to import)."""
+    from scipy.optimize import brentq
+
+    return brentq(f, a, b, **kwargs)
