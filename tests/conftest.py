@@ -68,3 +68,12 @@ def cleaned(cleaned_by_study):
     from tkimeta.clean import gather_studies
 
     return gather_studies([cleaned_by_study[s] for s in STUDIES])
+
+
+@pytest.fixture(scope="session")
+def built_workflow(tmp_path_factory):
+    """The whole workflow run once, from a copy of the repository, in a temporary folder."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("built") / "wf")
+    result = run_snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
