@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..clean import location_rank
 from ..pooling.analysis import SUBGROUP_ORDER
 
 #: How each outcome is labelled and formatted in the report.
@@ -189,10 +190,15 @@ def studies_table(characteristics: pd.DataFrame, baseline: pd.DataFrame, config:
     rows = []
     for study, entry in config["studies"].items():
         own = characteristics[characteristics["study_id"] == study]
+        # the most detailed statement first (tables, then results, then the abstract)
+        own = own.iloc[sorted(range(len(own)), key=lambda i: (location_rank(own.iloc[i]["location"]), i))]
 
-        def first(item):
-            values = own.loc[own["item"] == item, "value"]
-            return values.iloc[0] if len(values) else "NR"
+        def first(*items):
+            for item in items:
+                values = own.loc[own["item"] == item, "value"]
+                if len(values):
+                    return values.iloc[0]
+            return "NR"
 
         liver = baseline[(baseline["study_id"] == study) & (baseline["characteristic"] == "liver_metastasis")
                          & (baseline["category"] == "yes") & (baseline["count"] != "")]
@@ -200,7 +206,7 @@ def studies_table(characteristics: pd.DataFrame, baseline: pd.DataFrame, config:
         if len(liver):
             r = liver.iloc[0]
             liver_text = f"{r['count']}/{r['total']}" if r["total"] else r["count"]
-        n = first("n_enrolled") if first("n_enrolled") != "NR" else first("n_treated")
+        n = first("n_enrolled", "n_treated", "n_patients")
         rows.append({
             "Study": study, "Design": first("design").replace("_", " "), "Population": entry["label"],
             "Regimen": " + ".join(x for x in [first("tki"), first("pd1_inhibitor")] if x != "NR") or "NR",
