@@ -16,9 +16,11 @@ Nothing is imputed: a count the paper does not print stays empty here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from .validate import Table
+from .validate import STUDY_TABLES, Table
 
 #: Column order of each cleaned long table: the raw columns, then what cleaning adds.
 ADDED_COLUMNS = ["row_id", "corrected"]
@@ -138,17 +140,8 @@ def _mark_preferred(frame: pd.DataFrame, group_by: list[str], completeness) -> l
 #: Per-study cleaned tables, in output order. ``response_counts`` is the long form of
 #: the raw response table (the wide contract table is built when studies are gathered).
 CLEAN_TABLES = [
-    "characteristics",
-    "baseline",
-    "response_counts",
-    "rates",
-    "survival",
-    "landmarks",
-    "effects",
-    "adverse_events",
-    "rankings",
-    "corrections",
-]
+    "response_counts" if kind == "response" else kind for kind in STUDY_TABLES if kind != "ae_term_map"
+] + ["corrections"]
 
 CORRECTION_COLUMNS = ["study_id", "table", "row_id", "column", "printed", "corrected", "rule", "reason"]
 
@@ -212,3 +205,46 @@ def gather_studies(per_study: list[dict[str, pd.DataFrame]]) -> dict[str, pd.Dat
     out["response"] = response_wide(out["response_counts"])
     out["survival"] = mark_preferred_survival(out["survival"])
     return {kind: out[kind] for kind in GATHERED_TABLES}
+
+
+#: Which best-response categories make up each response measure.
+RESPONSE_MEASURES = {"ORR": ["cr", "pr"], "DCR": ["cr", "pr", "sd"]}
+
+
+@dataclass(frozen=True)
+class Responders:
+    """Responders for ORR or DCR, derived from one printed best-response row."""
+
+    events: int
+    n: int
+    denominator: str
+    location: str
+    source_rows: str
+    unprinted: tuple[str, ...]  # categories taken as 0 because the printed ones add up to n
+
+    def describe(self) -> str:
+        note = f"; {', '.join(self.unprinted)} not printed, 0 because the printed categories add up to n" if self.unprinted else ""
+        return f"best response, {self.denominator} denominator, {self.location} ({self.source_rows}){note}"
+
+
+def responders(counts: pd.DataFrame, population: str, measure: str, denominator: str) -> Responders | None:
+    """ORR or DCR responders of one study's population from its preferred best-response row.
+
+    ``counts`` is one study's long response table. A category the paper does not print
+    counts as zero only when the printed categories already add up to n (the paper's
+    own numbers then leave no room for it); otherwise there is no answer.
+    """
+    if counts.empty or measure not in RESPONSE_MEASURES:
+        return None
+    wide = response_wide(counts)
+    rows = wide[(wide["population"] == population) & (wide["preferred"] == "true") & (wide["denominator"] == denominator)]
+    if len(rows) != 1 or not rows.iloc[0]["n"].isdigit():
+        return None
+    row = rows.iloc[0]
+    n = int(row["n"])
+    printed = {c: int(row[c]) if row[c].isdigit() else None for c in ["cr", "pr", "sd", "pd", "ne"]}
+    needed = RESPONSE_MEASURES[measure]
+    unprinted = tuple(c.upper() for c in needed if printed[c] is None)
+    if unprinted and sum(v for v in printed.values() if v is not None) != n:
+        return None
+    return Responders(sum(printed[c] or 0 for c in needed), n, denominator, row["location"], row["source_rows"], unprinted)

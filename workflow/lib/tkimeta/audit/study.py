@@ -13,17 +13,13 @@ from collections import defaultdict
 
 import pandas as pd
 
-from ..clean import location_rank, response_wide
+from ..clean import location_rank, responders, response_wide
 from . import checks as C
 
 AUDIT_COLUMNS = [
     "study_id", "check", "quantity", "population", "location",
     "reported", "recomputed", "status", "detail", "rows",
 ]
-
-#: Which best-response categories make up each response measure.
-RESPONSE_MEASURES = {"ORR": ["cr", "pr"], "DCR": ["cr", "pr", "sd"]}
-
 
 class _Audit:
     """Collects check results as audit rows."""
@@ -119,36 +115,6 @@ def _audit_response(audit: _Audit, counts: pd.DataFrame) -> None:
                       lambda k: f"{k[2]} count ({k[1]})", lambda k: k[0])
 
 
-def _response_count(counts: pd.DataFrame, population: str, denominator: str, measure: str):
-    """Responders for a measure from the preferred printed best-response row.
-
-    A category that is not printed counts as zero only when the printed categories
-    already add up to n (then the paper's own numbers leave no room for it).
-    Returns (count, n, description) or None.
-    """
-    if counts.empty or measure not in RESPONSE_MEASURES:
-        return None
-    wide = response_wide(counts)
-    wide = wide[(wide["population"] == population) & (wide["preferred"] == "true")]
-    if denominator:
-        wide = wide[wide["denominator"] == denominator]
-    if len(wide) != 1:
-        return None
-    row = wide.iloc[0]
-    n = _int(row["n"])
-    printed = {c: _int(row[c]) for c in ["cr", "pr", "sd", "pd", "ne"]}
-    needed = RESPONSE_MEASURES[measure]
-    if n is None:
-        return None
-    if any(printed[c] is None for c in needed):
-        known = sum(v for v in printed.values() if v is not None)
-        if known != n:
-            return None
-    count = sum(printed[c] or 0 for c in needed)
-    shown = "+".join(f"{c.upper()} {printed[c] if printed[c] is not None else '0 (not printed; categories add to n)'}" for c in needed)
-    return count, n, f"{shown} from {row['location']}"
-
-
 def _denominators(counts: pd.DataFrame, population: str) -> dict[str, int]:
     """The ITT and evaluable sizes a population's response rows print."""
     found = {}
@@ -160,9 +126,9 @@ def _denominators(counts: pd.DataFrame, population: str) -> dict[str, int]:
 
 def _responders(counts: pd.DataFrame, population: str, measure: str) -> int | None:
     for denominator in ("evaluable", "itt"):
-        derived = _response_count(counts, population, denominator, measure)
-        if derived:
-            return derived[0]
+        found = responders(counts, population, measure, denominator)
+        if found:
+            return found.events
     return None
 
 
@@ -172,30 +138,32 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame) -> No
     for row in rates.itertuples():
         # Which denominator does the percentage use? (ITT and evaluable both printed)
         sizes = _denominators(counts, row.population) if not counts.empty else {}
-        responders = _int(row.count) if row.count else _responders(counts, row.population, row.measure)
-        if len(set(sizes.values())) > 1 and responders is not None and row.percent != "":
-            result = C.which_denominator(row.percent, responders, sizes)
+        responder_count = _int(row.count) if row.count else _responders(counts, row.population, row.measure)
+        if len(set(sizes.values())) > 1 and responder_count is not None and row.percent != "":
+            result = C.which_denominator(row.percent, responder_count, sizes)
             matches = list(result.extra.get("matches", ()))
             if row.denominator and len(matches) == 1 and matches[0] != row.denominator:
                 used = matches[0]
                 result = C.CheckResult(
-                    "discrepancy", f"{row.percent}% ({row.denominator} stated)", f"{responders}/{sizes[used]} ({used})",
+                    "discrepancy", f"{row.percent}% ({row.denominator} stated)", f"{responder_count}/{sizes[used]} ({used})",
                     f"stated as {row.denominator} (n = {sizes.get(row.denominator, '?')}) but {row.percent}% is "
-                    f"{responders}/{sizes[used]}, the {used} denominator", result.check)
+                    f"{responder_count}/{sizes[used]}, the {used} denominator", result.check)
             audit.add(result, "which_denominator", f"{row.measure}" + (f" (stated {row.denominator})" if row.denominator else ""),
                       row.population, row.location, row.row_id)
             if row.ci_lower != "" and row.ci_upper != "":
                 for name, size in sorted(sizes.items()):
                     if name != row.denominator:
-                        result = C.clopper_pearson_check(responders, size, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+                        result = C.clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
                         audit.add(result, "clopper_pearson_ci", f"{row.measure} (with the {name} denominator {size})",
                                   row.population, row.location, row.row_id)
         quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
         count, n, source = _int(row.count), _int(row.n), "printed"
         if count is None:
-            derived = _response_count(counts, row.population, row.denominator, row.measure)
-            if derived and (n is None or derived[1] == n):
-                count, n, source = derived[0], derived[1], derived[2]
+            found = [responders(counts, row.population, row.measure, d) for d in
+                     ([row.denominator] if row.denominator else ["itt", "evaluable"])]
+            found = [f for f in found if f and (n is None or f.n == n)]
+            if len(found) == 1:
+                count, n, source = found[0].events, found[0].n, found[0].describe()
         if row.percent != "":
             if count is not None and n is not None:
                 result = C.percent_from_count(count, n, row.percent)

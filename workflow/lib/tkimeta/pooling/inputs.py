@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..audit.checks import grim_candidates
-from ..clean import location_rank, response_wide
+from ..clean import location_rank, responders
 from ..stats import effects as fx
 from ..stats.proportions import logit
 
@@ -36,7 +36,6 @@ INPUT_COLUMNS = [
 ]
 
 LIVER_SUBGROUPS = ("liver_met", "no_liver_met")
-RESPONSE_CATEGORIES = {"ORR": ["cr", "pr"], "DCR": ["cr", "pr", "sd"]}
 #: Grade bands that count as "grade 3 or higher", best coverage first.
 HIGH_BANDS = ["3plus", "3_5", "3_4", "3"]
 
@@ -73,31 +72,6 @@ def _preferred(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- proportions ----------------------------------------------------------------------
-
-def responders(counts: pd.DataFrame, study: str, population: str, measure: str, denominator: str):
-    """(events, n, source) for ORR/DCR from the preferred best-response row, or None."""
-    wide = response_wide(counts[counts["study_id"] == study]) if len(counts) else counts
-    if wide.empty:
-        return None
-    rows = wide[(wide["population"] == population) & (wide["preferred"] == "true")]
-    for wanted in (denominator, "itt" if denominator == "evaluable" else "evaluable"):
-        chosen = rows[rows["denominator"] == wanted]
-        if len(chosen) != 1:
-            continue
-        row = chosen.iloc[0]
-        if not row["n"].isdigit():
-            continue
-        n = int(row["n"])
-        printed = {c: int(row[c]) if row[c].isdigit() else None for c in ["cr", "pr", "sd", "pd", "ne"]}
-        needed = RESPONSE_CATEGORIES[measure]
-        missing = [c.upper() for c in needed if printed[c] is None]
-        if missing and sum(v for v in printed.values() if v is not None) != n:
-            continue
-        events = sum(printed[c] or 0 for c in needed)
-        note = f"; {', '.join(missing)} not printed, 0 because the printed categories add up to n" if missing else ""
-        return events, n, f"best response, {wanted} denominator, {row['location']} ({row['source_rows']}){note}"
-    return None
-
 
 def split_counts(total_events: int, total_n: int, percent_a: str, percent_b: str,
                  max_a: int | None = None, max_b: int | None = None):
@@ -139,8 +113,13 @@ def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str)
     counts, rates = tables["response_counts"], tables["rates"]
     for study in ctx.single_arm:
         overall = None
-        if measure in RESPONSE_CATEGORIES:
-            overall = responders(counts, study, "all", measure, ctx.response_denominator)
+        own = counts[counts["study_id"] == study]
+        fallback = "itt" if ctx.response_denominator == "evaluable" else "evaluable"
+        for denominator in (ctx.response_denominator, fallback):
+            found = responders(own, "all", measure, denominator)
+            if found:
+                overall = (found.events, found.n, found.describe())
+                break
         if overall is None:  # a rate printed with its count and denominator
             for r in _rate_rows(rates, study, "all", measure).itertuples():
                 if r.count.isdigit() and r.n.isdigit():

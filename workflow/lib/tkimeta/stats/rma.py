@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import distributions as D
+from .proportions import _check_level
 
 __all__ = [
     "RMAResult",
@@ -170,15 +171,6 @@ class SubgroupResult:
 # --------------------------------------------------------------------------- #
 # validation
 # --------------------------------------------------------------------------- #
-def _check_level(level: float) -> float:
-    level = float(level)
-    if not (0.0 < level < 1.0):
-        raise ValueError(
-            f"level must be a fraction strictly between 0 and 1 (e.g. 0.95), got {level!r}"
-        )
-    return level
-
-
 def _check_yi_vi(yi, vi=None, sei=None) -> tuple[np.ndarray, np.ndarray]:
     """Return (yi, vi) as 1-D float arrays after checking them."""
     if (vi is None) == (sei is None):
