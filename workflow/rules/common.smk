@@ -14,7 +14,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
 sys.path.insert(0, str(LIB_DIR))
 
-from tkimeta.clean import CLEAN_TABLES, GATHERED_TABLES  # noqa: E402
+from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES  # noqa: E402
 from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir  # noqa: E402
 
 try:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.clean import CLEAN_TABLES, clean_study  # noqa: E402
+from tkimeta.clean import clean_study  # noqa: E402
+from tkimeta.tables import CLEAN_TABLES  # noqa: E402
 from tkimeta.io import write_csv  # noqa: E402
 from tkimeta.scripting import run  # noqa: E402
 from tkimeta.validate import RawDataError, read_table  # noqa: E402

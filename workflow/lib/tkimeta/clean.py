@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .validate import STUDY_TABLES, Table
+from .tables import CLEAN_TABLES, GATHERED_TABLES
+from .validate import Table
 
 #: Column order of each cleaned long table: the raw columns, then what cleaning adds.
 ADDED_COLUMNS = ["row_id", "corrected"]
@@ -137,12 +138,6 @@ def _mark_preferred(frame: pd.DataFrame, group_by: list[str], completeness) -> l
     return flags
 
 
-#: Per-study cleaned tables, in output order. ``response_counts`` is the long form of
-#: the raw response table (the wide contract table is built when studies are gathered).
-CLEAN_TABLES = [
-    "response_counts" if kind == "response" else kind for kind in STUDY_TABLES if kind != "ae_term_map"
-] + ["corrections"]
-
 CORRECTION_COLUMNS = ["study_id", "table", "row_id", "column", "printed", "corrected", "rule", "reason"]
 
 
@@ -191,8 +186,6 @@ def clean_study(study: str, tables: dict[str, Table], repair_ocr: bool) -> dict[
     return out
 
 
-#: Tables written to results/clean/ when the studies are gathered.
-GATHERED_TABLES = CLEAN_TABLES[:2] + ["response"] + CLEAN_TABLES[2:]
 
 
 def gather_studies(per_study: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

@@ -29,21 +29,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from .tables import STUDY_TABLES
+
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "raw"
 
-#: Table kinds a study folder may hold, in the order they are reported.
-STUDY_TABLES = (
-    "characteristics",
-    "baseline",
-    "response",
-    "rates",
-    "survival",
-    "landmarks",
-    "effects",
-    "adverse_events",
-    "rankings",
-    "ae_term_map",
-)
 
 _INTEGER = re.compile(r"^-?[0-9]+$")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
