@@ -12,6 +12,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+include: "workflow/rules/preflight.smk"
+
+
 configfile: "config.yaml"
 
 

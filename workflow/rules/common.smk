@@ -12,7 +12,6 @@ from snakemake.utils import validate
 validate(config, schema="../schemas/config.schema.yaml")
 
 LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
-sys.path.insert(0, str(LIB_DIR))
 
 from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES  # noqa: E402
 from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir  # noqa: E402

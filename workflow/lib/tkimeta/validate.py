@@ -38,6 +38,9 @@ _INTEGER = re.compile(r"^-?[0-9]+$")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _NOT_A_NUMBER_WORDS = {"nan", "na", "n/a", "inf", "-inf", "+inf", "infinity", "none", "null", "nr", "ne", "-"}
 _MAX_PROBLEMS_SHOWN = 50
+# CSV files may end lines with LF, CRLF or a lone CR; count lines the way the parser does.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def _decode(path: Path, shown: str, problems: list[Problem]) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
+        line = len(_LINE_BREAK_BYTES.split(data[: err.start]))
         problems.append(
             Problem(shown, line, None, f"bytes that are not UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8")
         )
@@ -257,7 +260,7 @@ def _csv_problem(text: str, shown: str, line: int, err: csv.Error) -> Problem:
     stops at is useless; the first line with an odd number of quote characters is
     where the quote was opened.
     """
-    for number, content in enumerate(text.split("\n"), start=1):
+    for number, content in enumerate(_LINE_BREAK.split(text), start=1):
         if content.count('"') % 2:
             return Problem(shown, number, None, "a quote opened on this line is never closed (stray '\"'?)")
     return Problem(shown, line, None, f"malformed CSV ({err}); check the quotes on this line")
@@ -330,11 +333,17 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
             continue
         if entry.name.startswith("."):
             continue
+        if not entry.is_dir():
+            problems.append(Problem(shown, None, None, "not a folder; data/raw/ holds one folder per study"))
+            continue
         if entry.name not in study_ids:
             problems.append(Problem(shown, None, None, f"unknown study folder; known study_ids: {', '.join(study_ids)}"))
             continue
         for path in sorted(entry.iterdir()):
             shown = _shown(path, raw_dir)
+            if not path.is_file():  # a folder, a dangling link or a pipe: nothing to read (or a hang)
+                problems.append(Problem(shown, None, None, "not a regular file; a study folder holds only CSV tables"))
+                continue
             if path.suffix != ".csv" or path.stem not in STUDY_TABLES:
                 problems.append(Problem(shown, None, None, f"unknown table; a study folder holds only {', '.join(t + '.csv' for t in STUDY_TABLES)}"))
                 continue
