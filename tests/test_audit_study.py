@@ -139,3 +139,20 @@ def test_anlo_escc_damaged_table2(audits):
     # univariate and multivariate rows: both p values are far below what their CIs imply
     assert list(ecog.status) == ["discrepancy", "discrepancy"]
     assert "0.011" in ecog.iloc[0].detail and "0.019" in ecog.iloc[1].detail
+
+
+def test_anlo_crc_more_deaths_than_pfs_events(audits):
+    assert_finding(finding(audits, "anlo_crc", "events_pfs_vs_os", "PFS vs OS events", population="all"),
+                   "discrepancy", "PFS events 48", "deaths 49")
+
+
+def test_anlo_escc_evaluable_patients_and_landmarks(audits):
+    assert_finding(finding(audits, "anlo_escc", "same_quantity_across_locations", "n_evaluable"),
+                   "discrepancy", "abstract 87", "results 82")
+    assert_finding(finding(audits, "anlo_escc", "same_quantity_across_locations", "PFS rate at 12 months", population="all"),
+                   "discrepancy", "28.6", "21.8", "discussion 18")
+
+
+def test_anlo_escc_ici_naive_response_cannot_come_from_21_patients(audits):
+    row = finding(audits, "anlo_escc", "grim_percent", "ORR", population="prior_ici_no")
+    assert_finding(row, "discrepancy", "24.1%", "n=21", "5/21", "87 - 66")

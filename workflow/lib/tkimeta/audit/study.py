@@ -51,8 +51,9 @@ def _int(text: str) -> int | None:
 def audit_study(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Run every applicable check on one study's cleaned tables."""
     audit = _Audit(study)
+    _audit_characteristics(audit, tables["characteristics"])
     _audit_response(audit, tables["response_counts"])
-    _audit_rates(audit, tables["rates"], tables["response_counts"])
+    _audit_rates(audit, tables["rates"], tables["response_counts"], tables["baseline"])
     _audit_baseline(audit, tables["baseline"])
     _audit_survival(audit, tables["survival"])
     _audit_landmarks(audit, tables["landmarks"])
@@ -62,20 +63,22 @@ def audit_study(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return audit.frame()
 
 
-def _across_locations(audit, frame, keys, value_column, check_quantity, population_of=lambda k: ""):
-    """Compare one quantity printed in several locations.
+def _across_locations(audit, frame, keys, value_column, check_quantity, population_of=lambda k: "",
+                      merged_terms=False):
+    """Compare one quantity printed in several places (locations, or sentences of one).
 
-    A location that prints two different values under the same key is printing two
-    different quantities (e.g. two printed AE terms mapped to one harmonised term), so
-    such groups are not compared.
+    With ``merged_terms`` (keys built on harmonised AE terms), a location that prints
+    two values under one key prints two different quantities (two printed terms mapped
+    to one harmonised term), so such groups are not compared.
     """
     for key, group in frame.groupby(keys, sort=False):
         printed = [(loc, v) for loc, v in zip(group["location"], group[value_column]) if v != ""]
-        by_location = defaultdict(set)
-        for loc, v in printed:
-            by_location[loc].add(v)
-        if any(len(values) > 1 for values in by_location.values()):
-            continue
+        if merged_terms:
+            by_location = defaultdict(set)
+            for loc, v in printed:
+                by_location[loc].add(v)
+            if any(len(values) > 1 for values in by_location.values()):
+                continue
         if len({loc for loc, _ in printed}) < 2 and len({v for _, v in printed}) < 2:
             continue
         if len(printed) < 2:
@@ -84,6 +87,15 @@ def _across_locations(audit, frame, keys, value_column, check_quantity, populati
         key = key if isinstance(key, tuple) else (key,)
         audit.add(result, "same_quantity_across_locations", check_quantity(key), population_of(key),
                   ";".join(sorted({loc for loc, _ in printed}, key=location_rank)), ";".join(group["row_id"]))
+
+
+def _audit_characteristics(audit: _Audit, characteristics: pd.DataFrame) -> None:
+    """Sample sizes and follow-up stated in several places must agree."""
+    if characteristics.empty:
+        return
+    numeric = characteristics[characteristics["item"].str.match(r"^(n_|median_follow_up)")
+                              & characteristics["value"].str.fullmatch(r"[0-9]+(\.[0-9]+)?")]
+    _across_locations(audit, numeric, ["item"], "value", lambda k: k[0], lambda k: "all")
 
 
 def _audit_response(audit: _Audit, counts: pd.DataFrame) -> None:
@@ -132,7 +144,25 @@ def _responders(counts: pd.DataFrame, population: str, measure: str) -> int | No
     return None
 
 
-def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame) -> None:
+def _subgroup_size(baseline: pd.DataFrame, population: str) -> tuple[int, str] | None:
+    """Size of a subgroup named <characteristic>_<category> in the baseline table."""
+    if baseline.empty:
+        return None
+    named = baseline["characteristic"] + "_" + baseline["category"]
+    rows = baseline[(named == population) & (baseline["count"] != "")]
+    if len(rows):
+        rows = rows.iloc[sorted(range(len(rows)), key=lambda i: location_rank(rows.iloc[i]["location"]))]
+        return int(rows.iloc[0]["count"]), rows.iloc[0]["row_id"]
+    if population.endswith("_no"):  # a yes/no split printed only as "yes": the rest of the total
+        rows = baseline[(named == population[:-3] + "_yes") & (baseline["count"] != "") & (baseline["total"] != "")]
+        if len(rows):
+            row = rows.iloc[sorted(range(len(rows)), key=lambda i: location_rank(rows.iloc[i]["location"]))[0]]
+            size = int(row["total"]) - int(row["count"])
+            return size, f"{row['row_id']} ({row['total']} - {row['count']})"
+    return None
+
+
+def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, baseline: pd.DataFrame) -> None:
     if rates.empty:
         return
     for row in rates.itertuples():
@@ -173,6 +203,11 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame) -> No
                 audit.add(result, "percent_from_count", quantity, row.population, row.location, row.row_id)
             elif n is not None:
                 audit.add(C.grim_percent(row.percent, n), "grim_percent", quantity, row.population, row.location, row.row_id)
+            elif (size := _subgroup_size(baseline, row.population)) is not None:
+                result = C.grim_percent(row.percent, size[0])
+                result = C.CheckResult(result.status, result.reported, result.recomputed,
+                                       f"{result.detail} [n = {size[0]}, the subgroup's size in {size[1]}]", result.check)
+                audit.add(result, "grim_percent", quantity, row.population, row.location, row.row_id)
         if row.ci_lower != "" and row.ci_upper != "":
             if count is not None and n is not None:
                 result = C.clopper_pearson_check(count, n, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
@@ -224,6 +259,7 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
                       "events_vs_maturity", f"{row.endpoint} events", row.population, row.location, row.row_id)
     _across_locations(audit, survival, ["population", "endpoint"], "median",
                       lambda k: f"median {k[1]}", lambda k: k[0])
+    _pfs_events_cover_deaths(audit, survival)
     _ci_across_locations(audit, survival)
     triples = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
     for endpoint, group in triples.groupby("endpoint", sort=False):
@@ -231,6 +267,24 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
                    for r in group.itertuples()]
         result = C.duplicate_pairs(records, label_keys=("population",))
         audit.add(result, "duplicate_estimates", f"median {endpoint} with CI", "", "", "")
+
+
+def _pfs_events_cover_deaths(audit: _Audit, survival: pd.DataFrame) -> None:
+    """Every death is a PFS event, so PFS events cannot be fewer than OS events (deaths)."""
+    with_events = survival[(survival["events"] != "") & survival["endpoint"].isin(["PFS", "OS"])]
+    for population, group in with_events.groupby("population", sort=False):
+        pfs = group[group["endpoint"] == "PFS"]
+        os_ = group[group["endpoint"] == "OS"]
+        if not len(pfs) or not len(os_):
+            continue
+        p, o = pfs.iloc[0], os_.iloc[0]
+        ok = int(p["events"]) >= int(o["events"])
+        detail = (f"PFS events {p['events']} ({p['location']}) {'>=' if ok else '<'} deaths {o['events']} "
+                  f"({o['location']}); PFS counts death as an event")
+        result = C.CheckResult("consistent" if ok else "discrepancy", f"PFS {p['events']}, OS {o['events']}",
+                               "PFS events >= deaths", detail, "events_pfs_vs_os")
+        audit.add(result, "events_pfs_vs_os", "PFS vs OS events", population,
+                  ";".join(sorted({p["location"], o["location"]}, key=location_rank)), f"{p['row_id']};{o['row_id']}")
 
 
 def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
@@ -299,7 +353,7 @@ def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
         audit.add(C.sum_check(parts, bands["any"], what="grade bands vs any grade"),
                   "sum_grade_bands", f"AE {term}", "all", location, ";".join(group["row_id"]))
     _across_locations(audit, events, ["harmonised_term", "grade_band"], "percent",
-                      lambda k: f"AE {k[0]} grade {k[1]} percent")
+                      lambda k: f"AE {k[0]} grade {k[1]} percent", merged_terms=True)
 
 
 def _bands_partition(parts: dict[str, str]) -> bool:
