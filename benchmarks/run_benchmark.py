@@ -1,0 +1,536 @@
+"""Benchmark of the workflow and of the pooled analysis (run on demand, not a test).
+
+    .venv/bin/python benchmarks/run_benchmark.py            # full benchmark, ~3 min
+    .venv/bin/python benchmarks/run_benchmark.py --quick    # one rebuild, no 1,000-study LOO
+    .venv/bin/python benchmarks/run_benchmark.py --repeat 3 # median of 3 full rebuilds
+
+Everything runs in a temporary copy of the workflow (Snakefile, config.yaml, workflow/,
+data/, profiles/, report/, envs/); the repository's own results/, logs/, benchmarks/<rule>/
+and .snakemake/ are never touched. Measured:
+
+1. full rebuild from clean: ``snakemake --cores 4`` (median of --repeat runs);
+2. no-op rerun: the same command with everything up to date (median of 5);
+3. one-rule reruns: ``--forcerun report_render`` and ``--forcerun pool_outcome`` for
+   results/pooled/outcomes/ORR/estimates.csv (median of 3 each);
+4. per-rule time and peak memory, from Snakemake's own benchmark TSVs of the full run(s);
+5. scale: the pooled analysis on synthetic data with 10, 100 and 1,000 studies:
+   glmm_logit, rma (REML + Knapp-Hartung, DL), and pool_outcome with the four proportion
+   methods, without and with leave-one-out (median of 3; LOO at 1,000 studies is run once,
+   under a time guard, and skipped by --quick).
+
+Writes benchmarks/results.json (sorted keys, indent 2) and prints a summary plus a
+markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+COPY_ITEMS = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs"]
+CLEAN_ITEMS = ["results", "logs", "benchmarks", ".snakemake"]
+
+TARGETS = {"full_rebuild_s": 30.0, "noop_s": 2.0, "glmm_1000_s": 2.0}
+SCALE_SIZES = [10, 100, 1000]
+SEED = 20261121
+TRUE_LOGIT, TRUE_TAU = -1.4, 0.5
+METHODS = ["glmm", "reml_hksj", "dl", "ft_reml"]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def median(values):
+    return float(statistics.median(values)) if values else math.nan
+
+
+def machine_info(cores: int) -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = math.nan
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:
+        available = os.cpu_count()
+    try:
+        from importlib.metadata import version
+        snakemake_version = version("snakemake")
+    except Exception:  # noqa: BLE001
+        snakemake_version = "unknown"
+    return dict(
+        cpu_model=model or platform.processor() or "unknown",
+        logical_cores=os.cpu_count(),
+        cores_available=available,
+        snakemake_cores=cores,
+        memory_gb=mem_gb,
+        python=platform.python_version(),
+        snakemake=snakemake_version,
+        platform=platform.platform(),
+        load_average_start=[round(x, 2) for x in os.getloadavg()],
+    )
+
+
+def git_info() -> dict:
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+    return dict(commit=git("rev-parse", "HEAD"), dirty=bool(git("status", "--porcelain", "--untracked-files=no")))
+
+
+def make_copy(workdir: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for item in COPY_ITEMS:
+        src = REPO / item
+        if src.is_dir():
+            shutil.copytree(src, workdir / item, ignore=ignore)
+        elif src.exists():
+            shutil.copy2(src, workdir / item)
+
+
+def clean_copy(workdir: Path) -> None:
+    for item in CLEAN_ITEMS:
+        shutil.rmtree(workdir / item, ignore_errors=True)
+
+
+_STEPS = re.compile(r"(\d+) of (\d+) steps")
+
+
+def run_snakemake(workdir: Path, cores: int, extra: list[str], label: str, log_dir: Path) -> dict:
+    """One timed snakemake invocation; stops the benchmark if it fails."""
+    cmd = [str(VENV_BIN / "snakemake"), "--cores", str(cores), *extra]
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("SNAKEMAKE_PROFILE", None)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    output = proc.stdout + proc.stderr
+    log_dir.mkdir(parents=True, exist_ok=True)
+    (log_dir / f"{label}.log").write_text(output)
+    if proc.returncode != 0:
+        sys.exit(f"benchmark: `{' '.join(cmd[1:])}` failed ({label}, exit {proc.returncode}):\n"
+                 + "\n".join(output.splitlines()[-40:]))
+    steps = _STEPS.findall(output)
+    jobs = int(steps[-1][1]) if steps else 0
+    return dict(wall_s=round(wall, 3), jobs=jobs, nothing_to_do="Nothing to be done" in output)
+
+
+def timed_runs(workdir, cores, extra, label, repeats, log_dir, before=None) -> dict:
+    runs = []
+    for i in range(repeats):
+        if before:
+            before()
+        runs.append(run_snakemake(workdir, cores, extra, f"{label}_{i + 1}", log_dir))
+        print(f"  {label} run {i + 1}/{repeats}: {runs[-1]['wall_s']:.2f} s ({runs[-1]['jobs']} jobs)", flush=True)
+    return dict(command="snakemake " + " ".join(["--cores", str(cores), *extra]),
+                median_s=round(median([r["wall_s"] for r in runs]), 3),
+                runs_s=[r["wall_s"] for r in runs], jobs=runs[-1]["jobs"], repeats=repeats,
+                nothing_to_do=all(r["nothing_to_do"] for r in runs))
+
+
+def _num(value: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def read_rule_benchmarks(workdir: Path) -> list[dict]:
+    """All benchmark TSV rows of one run: rule, wildcards, s, max_rss (MB), cpu_time."""
+    rows = []
+    for tsv in sorted((workdir / "benchmarks").glob("*/*.tsv")):
+        with tsv.open(newline="") as fh:
+            for rec in csv.DictReader(fh, delimiter="\t"):
+                rows.append(dict(rule=tsv.parent.name, job=tsv.stem, s=_num(rec.get("s")),
+                                 max_rss=_num(rec.get("max_rss")), cpu_time=_num(rec.get("cpu_time"))))
+    return rows
+
+
+def per_rule_table(rows: list[dict], runs: int) -> dict:
+    """Per rule over every job and every full run: peak max_rss, wall and CPU seconds."""
+    table = {}
+    for rule in sorted({r["rule"] for r in rows}):
+        own = [r for r in rows if r["rule"] == rule]
+        rss = [r["max_rss"] for r in own if not math.isnan(r["max_rss"])]
+        s = [r["s"] for r in own if not math.isnan(r["s"])]
+        cpu = [r["cpu_time"] for r in own if not math.isnan(r["cpu_time"])]
+        total_s, total_cpu = sum(s) / runs, sum(cpu) / runs
+        table[rule] = dict(
+            jobs=len(own) // runs,
+            max_rss_mb=round(max(rss), 1) if rss else None,
+            wall_s_total=round(total_s, 2),
+            wall_s_max_job=round(max(s), 2) if s else None,
+            cpu_time_s_total=round(total_cpu, 2),
+            cpu_per_wall=round(total_cpu / total_s, 2) if total_s > 0 else None,
+        )
+    return table
+
+
+# ----------------------------------------------------------------------------- scale
+
+
+def synthetic_inputs(k: int, seed: int = SEED):
+    """k single-arm studies: n in [20, 200], true logits N(-1.4, 0.5^2), binomial events."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = rng.integers(20, 201, size=k)
+    theta = rng.normal(TRUE_LOGIT, TRUE_TAU, size=k)
+    x = rng.binomial(n, 1.0 / (1.0 + np.exp(-theta)))
+    return pd.DataFrame(dict(
+        outcome="SYNTH", family="proportion", subgroup="all", study_id=[f"s{i:04d}" for i in range(k)],
+        cancer="colorectal", events=x, n=n, yi=math.nan, sei=math.nan, estimate=math.nan,
+        ci_lower=math.nan, ci_upper=math.nan, approximation=False, source="synthetic"))
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _time_call(fn, repeats: int, timeout_s: float | None = None):
+    """Median wall time of `repeats` calls (after nothing: callers warm up first)."""
+    times, result = [], None
+    for _ in range(repeats):
+        if timeout_s:
+            def _alarm(signum, frame):
+                raise _Timeout()
+            old = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        try:
+            start = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - start)
+        finally:
+            if timeout_s:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+    return median(times), times, result
+
+
+def _growth(times: dict[int, float]) -> dict:
+    import numpy as np
+
+    ks = sorted(k for k, t in times.items() if t is not None and t > 0)
+    ratios = {f"{b}/{a}": round(times[b] / times[a], 2) for a, b in zip(ks, ks[1:])}
+    slope = None
+    if len(ks) >= 2:
+        slope = round(float(np.polyfit(np.log(ks), np.log([times[k] for k in ks]), 1)[0]), 2)
+    return dict(ratios=ratios, loglog_slope=slope)
+
+
+def scale_benchmark(repeats: int, loo_max_k: int, loo_guard_s: float) -> dict:
+    sys.path.insert(0, str(REPO / "workflow" / "lib"))
+    from tkimeta.pooling.analysis import pool_outcome
+    from tkimeta.stats import proportions as prop
+    from tkimeta.stats.glmm import glmm_logit
+    from tkimeta.stats.rma import rma
+
+    data = {k: synthetic_inputs(k) for k in SCALE_SIZES}
+    # warm-up: first calls pay for lazy imports and scipy set-up
+    warm = data[10]
+    glmm_logit(warm["events"].to_numpy(), warm["n"].to_numpy())
+    pool_outcome(warm, "SYNTH", METHODS, ["leave_one_out"], 0.95, 3, 7)
+
+    out = {}
+    sections = {
+        "glmm_logit": lambda df: (lambda: glmm_logit(df["events"].to_numpy(), df["n"].to_numpy(), level=0.95, nagq=7)),
+        "rma_reml_knha": lambda df: (lambda: rma(*prop.logit_transform(df["events"].to_numpy(), df["n"].to_numpy()),
+                                                 method="REML", test="knha")),
+        "rma_dl": lambda df: (lambda: rma(*prop.logit_transform(df["events"].to_numpy(), df["n"].to_numpy()),
+                                          method="DL", test="z")),
+        "pool_outcome_4_methods": lambda df: (lambda: pool_outcome(df, "SYNTH", METHODS, [], 0.95, 3, 7)),
+        "pool_outcome_4_methods_loo": lambda df: (lambda: pool_outcome(df, "SYNTH", METHODS, ["leave_one_out"],
+                                                                       0.95, 3, 7)),
+    }
+    for name, make in sections.items():
+        entry = dict(sizes={})
+        times = {}
+        for k in SCALE_SIZES:
+            df = data[k]
+            reps, guard, note = repeats, None, ""
+            if name == "pool_outcome_4_methods_loo":
+                if k > loo_max_k:
+                    entry["sizes"][str(k)] = dict(skipped=True, note=f"LOO skipped above {loo_max_k} studies (--quick)")
+                    times[k] = None
+                    print(f"  {name:28s} k={k:5d}: skipped (--quick)", flush=True)
+                    continue
+                if k >= 1000:
+                    reps, guard = 1, loo_guard_s
+                    note = (f"{k} GLMM refits (one per left-out study): run once, "
+                            f"under a {loo_guard_s:.0f} s time guard")
+            try:
+                t, runs, result = _time_call(make(df), reps, guard)
+            except _Timeout:
+                entry["sizes"][str(k)] = dict(skipped=True, timed_out=True, repeats=reps,
+                                              note=f"stopped by the {loo_guard_s:.0f} s time guard")
+                times[k] = None
+                print(f"  {name:28s} k={k:5d}: > {loo_guard_s:.0f} s (time guard)", flush=True)
+                continue
+            rec = dict(median_s=round(t, 5), runs_s=[round(r, 5) for r in runs], repeats=reps)
+            if note:
+                rec["note"] = note
+            if name == "glmm_logit":
+                rec.update(estimate_logit=round(result.estimate, 4), tau2=round(result.tau2, 4))
+            elif name.startswith("rma"):
+                rec.update(estimate_logit=round(result.estimate, 4), tau2=round(result.tau2, 4))
+            else:
+                estimates = result[0]
+                rec.update(estimate_rows=len(estimates), glmm_fits=int((estimates["method"] == "glmm").sum()))
+            entry["sizes"][str(k)] = rec
+            times[k] = t
+            print(f"  {name:28s} k={k:5d}: {t:9.4f} s", flush=True)
+        entry["growth"] = _growth(times)
+        out[name] = entry
+    return out
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def fmt_s(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if value < 0.01:
+        return f"{value * 1000:.2f} ms"
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.1f} s"
+
+
+def status(value, target) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not measured"
+    return "met" if value < target else "not met"
+
+
+def print_summary(results: dict) -> None:
+    m = results["machine"]
+    print("\n=== Benchmark summary ===")
+    print(f"machine: {m['cpu_model']}, {m['cores_available']} cores available, {m['memory_gb']} GB, "
+          f"Python {m['python']}, Snakemake {m['snakemake']}; load average at start {m['load_average_start']}")
+    wf = results.get("workflow")
+    if wf:
+        print(f"\n{'measure':46s} {'median':>10s} {'runs':>5s} {'jobs':>5s}")
+        for key, label in [("full_rebuild", "full rebuild from clean"), ("noop", "no-op rerun"),
+                           ("rerun_report_render", "rerun report_render"),
+                           ("rerun_pool_outcome_ORR", "rerun pool_outcome (ORR)")]:
+            r = wf[key]
+            print(f"{label:46s} {fmt_s(r['median_s']):>10s} {r['repeats']:5d} {r['jobs']:5d}")
+        print(f"CPU time of all jobs of a full run: {wf['cpu_time_s_all_jobs']:.1f} s")
+        print(f"\n{'rule':20s} {'jobs':>5s} {'max RSS MB':>11s} {'wall s':>8s} {'max job s':>10s} "
+              f"{'CPU s':>7s} {'CPU/wall':>9s}")
+        for rule, r in wf["per_rule"].items():
+            print(f"{rule:20s} {r['jobs']:5d} {r['max_rss_mb'] or float('nan'):11.1f} {r['wall_s_total']:8.2f} "
+                  f"{r['wall_s_max_job'] or float('nan'):10.2f} {r['cpu_time_s_total']:7.2f} "
+                  f"{r['cpu_per_wall'] if r['cpu_per_wall'] is not None else float('nan'):9.2f}")
+    sc = results.get("scale")
+    if sc:
+        print(f"\n{'scale (synthetic studies)':30s} " + " ".join(f"{'k=' + str(k):>10s}" for k in SCALE_SIZES)
+              + f" {'slope':>6s}")
+        for name, entry in sc.items():
+            cells = []
+            for k in SCALE_SIZES:
+                rec = entry["sizes"][str(k)]
+                cells.append(f"{'skipped' if rec.get('skipped') else fmt_s(rec['median_s']):>10s}")
+            slope = entry["growth"]["loglog_slope"]
+            print(f"{name:30s} " + " ".join(cells) + f" {slope if slope is not None else 'n/a':>6}")
+    print("\n=== Markdown for the README ===\n")
+    print(results["readme_markdown"])
+
+
+def readme_markdown(results: dict) -> str:
+    m = results["machine"]
+    wf = results.get("workflow", {})
+    sc = results.get("scale", {})
+    glmm = sc.get("glmm_logit", {}).get("sizes", {})
+    loo = sc.get("pool_outcome_4_methods_loo", {}).get("sizes", {})
+
+    def get(d, *keys):
+        for key in keys:
+            if not isinstance(d, dict) or key not in d:
+                return None
+            d = d[key]
+        return d
+
+    full = get(wf, "full_rebuild", "median_s")
+    noop = get(wf, "noop", "median_s")
+    g1000 = get(glmm, "1000", "median_s")
+    lines = [
+        f"Measured by `benchmarks/run_benchmark.py` on {m['cpu_model']} ({m['cores_available']} cores, "
+        f"`--cores {m['snakemake_cores']}`), Python {m['python']}, Snakemake {m['snakemake']}, "
+        f"{results['date'][:10]}; full numbers in `benchmarks/results.json`.",
+        "",
+        "| measure | time | target | status |",
+        "|---|---|---|---|",
+        f"| full rebuild from clean (`snakemake --cores {m['snakemake_cores']}`) | {fmt_s(full)} | < 30 s | "
+        f"{status(full, TARGETS['full_rebuild_s'])} |",
+        f"| no-op rerun (everything up to date) | {fmt_s(noop)} | < 2 s | {status(noop, TARGETS['noop_s'])} |",
+        f"| GLMM (`glmm_logit`), 1,000 synthetic studies | {fmt_s(g1000)} | < 2 s | "
+        f"{status(g1000, TARGETS['glmm_1000_s'])} |",
+        f"| rerun one job: `--forcerun report_render` | {fmt_s(get(wf, 'rerun_report_render', 'median_s'))} | – | – |",
+        f"| rerun one job: `--forcerun pool_outcome` (ORR) | "
+        f"{fmt_s(get(wf, 'rerun_pool_outcome_ORR', 'median_s'))} | – | – |",
+    ]
+    for k in ("100", "1000"):
+        rec = loo.get(k)
+        if rec is None:
+            continue
+        value = "skipped" if rec.get("skipped") else fmt_s(rec["median_s"])
+        lines.append(f"| `pool_outcome`, 4 methods + leave-one-out, {int(k):,} synthetic studies | {value} | – | – |")
+    if wf.get("per_rule"):
+        peak_rule, peak = max(((r, v["max_rss_mb"] or 0) for r, v in wf["per_rule"].items()), key=lambda t: t[1])
+        lines.append(f"| peak memory of any job (`{peak_rule}`) | {peak:.0f} MB RSS | – | – |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def _finite(obj):
+    """NaN / inf become null, so that the JSON is strict."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=1, help="full rebuilds to take the median of (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="one full rebuild whatever --repeat says, and no leave-one-out at 1,000 studies")
+    parser.add_argument("--cores", type=int, default=4, help="snakemake --cores (default 4)")
+    parser.add_argument("--loo-guard", type=float, default=150.0,
+                        help="time guard in seconds for pool_outcome with leave-one-out at 1,000 studies (default 150)")
+    parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.json")
+    parser.add_argument("--keep-workdir", action="store_true", help="keep the temporary workflow copy")
+    parser.add_argument("--skip-workflow", action="store_true", help="scale benchmark only")
+    parser.add_argument("--skip-scale", action="store_true", help="workflow benchmark only")
+    args = parser.parse_args(argv)
+    full_repeats = 1 if args.quick else max(1, args.repeat)
+
+    started = time.perf_counter()
+    results = dict(
+        date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        machine=machine_info(args.cores),
+        git=git_info(),
+        options=dict(quick=args.quick, full_rebuild_repeats=full_repeats, noop_repeats=5, rerun_repeats=3,
+                     scale_repeats=3, cores=args.cores, loo_guard_s=args.loo_guard),
+        targets=TARGETS,
+    )
+
+    if not args.skip_workflow:
+        workdir = Path(tempfile.mkdtemp(prefix="tkimeta-bench-"))
+        log_dir = workdir / "_benchmark_logs"
+        print(f"workflow copy: {workdir}", flush=True)
+        try:
+            make_copy(workdir)
+            wf = {}
+            rule_rows = []
+
+            def fresh():
+                clean_copy(workdir)
+
+            print("full rebuild from clean", flush=True)
+            runs = []
+            for i in range(full_repeats):
+                fresh()
+                runs.append(run_snakemake(workdir, args.cores, [], f"full_{i + 1}", log_dir))
+                rule_rows += read_rule_benchmarks(workdir)
+                print(f"  full run {i + 1}/{full_repeats}: {runs[-1]['wall_s']:.2f} s ({runs[-1]['jobs']} jobs)",
+                      flush=True)
+            wf["full_rebuild"] = dict(command=f"snakemake --cores {args.cores}",
+                                      median_s=round(median([r["wall_s"] for r in runs]), 3),
+                                      runs_s=[r["wall_s"] for r in runs], jobs=runs[-1]["jobs"],
+                                      repeats=full_repeats)
+            wf["per_rule"] = per_rule_table(rule_rows, full_repeats)
+            wf["cpu_time_s_all_jobs"] = round(sum(r["cpu_time_s_total"] for r in wf["per_rule"].values()), 2)
+            wf["per_rule_note"] = ("from Snakemake's benchmark TSVs of the full rebuild(s): max_rss_mb is the "
+                                   "largest max_rss of any job of the rule; wall_s_total and cpu_time_s_total "
+                                   "are summed over the rule's jobs (mean over full runs); jobs run "
+                                   f"concurrently with --cores {args.cores}; very short jobs (under ~1 s) are "
+                                   "sampled too late for reliable memory and CPU figures. cpu_time_s_all_jobs: "
+                                   "CPU seconds of all jobs of one full run, a floor for the rebuild's wall time "
+                                   "of cpu_time_s_all_jobs / cores")
+
+            print("no-op rerun", flush=True)
+            wf["noop"] = timed_runs(workdir, args.cores, [], "noop", 5, log_dir)
+            if not wf["noop"]["nothing_to_do"]:
+                print("  warning: the no-op rerun ran jobs", flush=True)
+
+            # report_render first: the pool_outcome rerun leaves its downstream out of date
+            print("one-rule reruns", flush=True)
+            wf["rerun_report_render"] = timed_runs(workdir, args.cores, ["--forcerun", "report_render"],
+                                                   "rerun_report_render", 3, log_dir)
+            wf["rerun_pool_outcome_ORR"] = timed_runs(
+                workdir, args.cores, ["results/pooled/outcomes/ORR/estimates.csv", "--forcerun", "pool_outcome"],
+                "rerun_pool_outcome_ORR", 3, log_dir)
+            # (the target goes before --forcerun, which takes any number of arguments)
+            for key, expected in [("rerun_report_render", 2), ("rerun_pool_outcome_ORR", 1)]:
+                if wf[key]["jobs"] != expected:
+                    print(f"  warning: {key} ran {wf[key]['jobs']} jobs, expected {expected}", flush=True)
+            wf["rerun_note"] = ("jobs counts Snakemake's steps: report_render plus the `all` target rule; "
+                                "pool_outcome for the ORR target alone")
+            results["workflow"] = wf
+        finally:
+            if args.keep_workdir:
+                print(f"kept {workdir}")
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+
+    if not args.skip_scale:
+        print("scale (synthetic data)", flush=True)
+        results["scale"] = scale_benchmark(3, 100 if args.quick else 1000, args.loo_guard)
+        results["scale_note"] = (
+            f"deterministic synthetic studies: numpy default_rng({SEED}), n uniform in [20, 200], true logits "
+            f"N({TRUE_LOGIT}, {TRUE_TAU}^2), binomial events; one untimed warm-up call; median of 3 calls "
+            f"(leave-one-out at 1,000 studies: one call under a {args.loo_guard:.0f} s time guard, or skipped "
+            "with --quick). pool_outcome: one proportion outcome, subgroup 'all', methods "
+            f"{METHODS}; growth: ratio of times between sizes and the slope of log time on log k.")
+
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["total_runtime_s"] = round(time.perf_counter() - started, 1)
+    results["readme_markdown"] = readme_markdown(results)
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(_finite(results), sort_keys=True, indent=2, allow_nan=False, default=str) + "\n")
+    print_summary(results)
+    print(f"\nwrote {args.output} (total {results['total_runtime_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
