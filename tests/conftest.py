@@ -1,5 +1,6 @@
 """Shared fixtures: copies of the raw data and of the whole workflow to break safely."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,13 +39,19 @@ def workflow_copy(tmp_path):
     return copy_workflow(tmp_path / "wf")
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_snakemake(workdir: Path, *args: str, timeout: int = 600, hash_seed: int | None = None) -> subprocess.CompletedProcess:
+    """Run Snakemake in ``workdir``; ``hash_seed`` fixes PYTHONHASHSEED for it and its jobs
+    (two runs with different seeds expose output that depends on set order)."""
+    env = dict(os.environ)
+    if hash_seed is not None:
+        env["PYTHONHASHSEED"] = str(hash_seed)
     return subprocess.run(
         [SNAKEMAKE, "--cores", "2", *args],
         cwd=workdir,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
 
 

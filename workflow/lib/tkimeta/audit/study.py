@@ -40,6 +40,12 @@ class _Audit:
         return pd.DataFrame(self.rows, columns=AUDIT_COLUMNS, dtype="str")
 
 
+def _join_locations(locations) -> str:
+    """Distinct locations, most detailed first, ties by name (never in set order, which
+    changes from run to run with Python's hash seed)."""
+    return ";".join(sorted(set(locations), key=lambda loc: (location_rank(loc), loc)))
+
+
 def _blank(value) -> bool:
     return value is None or value == ""
 
@@ -86,7 +92,7 @@ def _across_locations(audit, frame, keys, value_column, check_quantity, populati
         result = C.same_quantity_across_locations(printed)
         key = key if isinstance(key, tuple) else (key,)
         audit.add(result, "same_quantity_across_locations", check_quantity(key), population_of(key),
-                  ";".join(sorted({loc for loc, _ in printed}, key=location_rank)), ";".join(group["row_id"]))
+                  _join_locations(loc for loc, _ in printed), ";".join(group["row_id"]))
 
 
 def _audit_characteristics(audit: _Audit, characteristics: pd.DataFrame) -> None:
@@ -284,7 +290,7 @@ def _pfs_events_cover_deaths(audit: _Audit, survival: pd.DataFrame) -> None:
         result = C.CheckResult("consistent" if ok else "discrepancy", f"PFS {p['events']}, OS {o['events']}",
                                "PFS events >= deaths", detail, "events_pfs_vs_os")
         audit.add(result, "events_pfs_vs_os", "PFS vs OS events", population,
-                  ";".join(sorted({p["location"], o["location"]}, key=location_rank)), f"{p['row_id']};{o['row_id']}")
+                  _join_locations([p["location"], o["location"]]), f"{p['row_id']};{o['row_id']}")
 
 
 def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
@@ -301,7 +307,7 @@ def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
         result = C.CheckResult("consistent" if same else "discrepancy", shown, "",
                                ("same CI everywhere: " if same else "CIs differ: ") + shown, "same_quantity_across_locations")
         audit.add(result, "same_quantity_across_locations", f"median {endpoint} CI", population,
-                  ";".join(sorted(printed, key=location_rank)), ";".join(group["row_id"]))
+                  _join_locations(printed), ";".join(group["row_id"]))
 
 
 def _audit_landmarks(audit: _Audit, landmarks: pd.DataFrame) -> None:
