@@ -11,6 +11,7 @@ from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
+# The library (already on sys.path: preflight.smk put it there before the config loaded).
 LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
 
 from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES  # noqa: E402
@@ -29,7 +30,6 @@ PROPORTION_OUTCOMES = (
     + [f"AE_{t}{g}" for t in _OUTCOMES["ae_terms"] for g in ("", "_grade3plus")]
 )
 OUTCOMES = PROPORTION_OUTCOMES + _OUTCOMES["medians"] + _OUTCOMES["landmarks"] + _OUTCOMES["contrasts"]
-SINGLE_ARM = [s for s in STUDIES if config["studies"][s]["role"] == "single_arm"]
 STUDY_LABELS = {s: entry["label"] for s, entry in config["studies"].items()}
 
 

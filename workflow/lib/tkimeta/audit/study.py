@@ -351,7 +351,7 @@ def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
         elif row.percent != "" and row.n != "":
             audit.add(C.grim_percent(row.percent, row.n), "grim_percent",
                       f"AE {row.term} grade {row.grade_band}", "all", row.location, row.row_id)
-    for (term, location, label), group in events.groupby(["term", "location", "source_label"], sort=False):
+    for (term, location, _label), group in events.groupby(["term", "location", "source_label"], sort=False):
         bands = dict(zip(group["grade_band"], group["count"]))
         parts = {b: c for b, c in bands.items() if b != "any"}
         if "any" not in bands or len(parts) < 2 or not _bands_partition(parts):
@@ -384,7 +384,7 @@ def _audit_rankings(audit: _Audit, rankings: pd.DataFrame) -> None:
                 sucra[r.treatment].add(r.sucra)
         values = {t: next(iter(v)) for t, v in sucra.items() if len(v) == 1}
         stated = group[group["rank"] != ""]
-        for (location, label), block in stated.groupby(["location", "source_label"], sort=False):
+        for (location, _label), block in stated.groupby(["location", "source_label"], sort=False):
             order = [t for _, t in sorted((int(r), t) for r, t in zip(block["rank"], block["treatment"]))]
             ranked = [t for t in order if t in values]
             if len(ranked) < 2:

@@ -19,7 +19,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import matplotlib
 

@@ -36,7 +36,8 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import yaml
 
@@ -277,9 +278,9 @@ def _resolve_date(value: Any) -> str | None:
     if s.strip().lower() in ("today", "now", "last-modified"):
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         when = (
-            _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
+            _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
             if epoch
-            else _dt.datetime.now(_dt.timezone.utc)
+            else _dt.datetime.now(_dt.UTC)
         )
         return when.strftime("%Y-%m-%d")
     return None
