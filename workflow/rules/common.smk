@@ -9,7 +9,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-validate(config, schema="../schemas/config.schema.yaml")
+try:
+    validate(config, schema="../schemas/config.schema.yaml")
+except WorkflowError as err:  # Snakemake's message does not say which file is wrong
+    raise WorkflowError(f"config.yaml does not match workflow/schemas/config.schema.yaml.\n{err}") from None
 
 # The library (already on sys.path: preflight.smk put it there before the config loaded).
 LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
