@@ -253,7 +253,7 @@ def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], ou
                 "95% PI": fmt_interval(row["pi_lower"], row["pi_upper"], scale),
                 "I²": "NA" if math.isnan(row["i2"]) else f"{row['i2']:.0f}%",
                 "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
-                "Method": METHOD_LABELS.get(row["method"], row["method"]),
+                "Method": METHOD_LABELS.get(row["method"], row["method"]) if row["k"] > 1 else "single study, not pooled",
             })
     return pd.DataFrame(rows)
 
