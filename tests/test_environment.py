@@ -9,6 +9,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 # Packages only the conda path needs (the pip path has them from the system or not at all).
 CONDA_ONLY = {"python", "quarto", "pip"}
+# How an environment installs this project's library: editable, relative to envs/.
+PROJECT_ITSELF = "-e .."
 
 
 def _normalise(name: str) -> str:
@@ -32,6 +34,8 @@ def _env_pins(path: Path) -> list[tuple[str, str | None]]:
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
             for pip_dep in dep.get("pip", []):
+                if pip_dep == PROJECT_ITSELF:
+                    continue
                 name, _, version = pip_dep.partition("==")
                 found.append((_normalise(name), version or None))
         else:
@@ -56,6 +60,14 @@ def test_conda_pins_are_exact_and_agree_with_pip(env_file):
         assert version, f"{env_file.name}: {name} is not pinned to an exact version"
         assert name in pip, f"{env_file.name}: {name} is missing from requirements.txt"
         assert version == pip[name], f"{env_file.name}: {name}={version} but requirements.txt has {pip[name]}"
+
+
+@pytest.mark.parametrize("env_file", ENV_FILES, ids=lambda p: p.name)
+def test_every_environment_installs_the_library(env_file):
+    env = yaml.safe_load(env_file.read_text())
+    pip = [entry for dep in env["dependencies"] if isinstance(dep, dict) for entry in dep.get("pip", [])]
+    assert PROJECT_ITSELF in pip, f"{env_file.name} does not install tkimeta ({PROJECT_ITSELF!r} under pip:)"
+    assert (env_file.parent / PROJECT_ITSELF.split()[1] / "pyproject.toml").is_file()
 
 
 def test_rules_use_existing_environments():

@@ -5,7 +5,7 @@
 rule audit_study:
     input:
         tables=expand("results/clean/studies/{{study}}/{kind}.csv", kind=CLEAN_TABLES),
-        code=lib("audit/study.py", "audit/checks.py", "clean.py", "io.py"),
+        code=code_of("audit_study.py"),
     output:
         audit="results/audit/{study}.csv",
     log:
@@ -21,7 +21,7 @@ rule audit_study:
 rule audit_gather:
     input:
         audits=expand("results/audit/{study}.csv", study=STUDIES),
-        code=lib("audit/summary.py", "io.py"),
+        code=code_of("audit_gather.py"),
     output:
         audit="results/audit/audit.csv",
         summary="results/audit/summary.csv",

@@ -4,8 +4,8 @@
 rule clean_study:
     input:
         tables=lambda wc: raw_tables(wc.study),
-        schemas=lambda wc: sorted(str(p) for p in (LIB_DIR.parent / "schemas" / "raw").glob("*.yaml")),
-        code=lib("clean.py", "ocr.py", "validate.py", "io.py"),
+        schemas=sorted(str(p) for p in (PACKAGE_DIR / "schemas").glob("*.yaml")),
+        code=code_of("clean_study.py"),
     output:
         **{kind: f"results/clean/studies/{{study}}/{kind}.csv" for kind in CLEAN_TABLES},
     params:
@@ -23,7 +23,7 @@ rule clean_study:
 rule clean_gather:
     input:
         tables=expand("results/clean/studies/{study}/{kind}.csv", study=STUDIES, kind=CLEAN_TABLES),
-        code=lib("clean.py", "io.py"),
+        code=code_of("clean_gather.py"),
     output:
         **{kind: f"results/clean/{kind}.csv" for kind in GATHERED_TABLES},
     params:

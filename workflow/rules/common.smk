@@ -2,6 +2,7 @@
 # Validation happens here, at parse time, so that bad input stops every invocation
 # (including dry runs) before any job starts and before anything is written.
 
+import os
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -14,11 +15,15 @@ try:
 except WorkflowError as err:  # Snakemake's message does not say which file is wrong
     raise WorkflowError(f"config.yaml does not match workflow/schemas/config.schema.yaml.\n{err}") from None
 
-# The library (already on sys.path: preflight.smk put it there before the config loaded).
-LIB_DIR = Path(workflow.basedir) / "workflow" / "lib"
+from tkimeta.code_inputs import code_inputs
+from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES
+from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir
 
-from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES  # noqa: E402
-from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir  # noqa: E402
+# The workflow's own files, named relative to the working directory (not absolute), so
+# that a copy of the project at another path finds its inputs unchanged.
+WORKFLOW_ROOT = Path(os.path.relpath(workflow.basedir))
+SCRIPTS_DIR = WORKFLOW_ROOT / "workflow" / "scripts"
+PACKAGE_DIR = WORKFLOW_ROOT / "workflow" / "lib" / "tkimeta"
 
 try:
     RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), list(config["studies"]))
@@ -41,9 +46,10 @@ wildcard_constraints:
     outcome="|".join(OUTCOMES),
 
 
-def lib(*modules):
-    """Library modules a rule's script imports: inputs, so that editing them reruns it."""
-    return [str(LIB_DIR / "tkimeta" / m) for m in modules]
+def code_of(script):
+    """The library files a rule script runs (derived from its imports): inputs of the
+    rule, so that editing any module the script reaches reruns the rule."""
+    return code_inputs(SCRIPTS_DIR / script, PACKAGE_DIR)
 
 
 def raw_tables(study):

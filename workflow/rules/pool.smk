@@ -6,7 +6,7 @@ rule pool_inputs:
     input:
         tables=expand("results/clean/{kind}.csv", kind=GATHERED_TABLES),
         audit="results/audit/audit.csv",
-        code=lib("pooling/inputs.py", "stats/effects.py", "stats/proportions.py", "clean.py", "audit/checks.py", "io.py"),
+        code=code_of("pool_inputs.py"),
     output:
         inputs="results/pooled/inputs.csv",
     params:
@@ -27,7 +27,7 @@ rule pool_inputs:
 rule pool_outcome:
     input:
         inputs="results/pooled/inputs.csv",
-        code=lib("pooling/analysis.py", "stats/rma.py", "stats/glmm.py", "stats/proportions.py", "io.py"),
+        code=code_of("pool_outcome.py"),
     output:
         estimates="results/pooled/outcomes/{outcome}/estimates.csv",
         studies="results/pooled/outcomes/{outcome}/study_estimates.csv",
@@ -53,7 +53,7 @@ rule pool_gather:
         estimates=expand("results/pooled/outcomes/{outcome}/estimates.csv", outcome=OUTCOMES),
         studies=expand("results/pooled/outcomes/{outcome}/study_estimates.csv", outcome=OUTCOMES),
         tests=expand("results/pooled/outcomes/{outcome}/subgroup_tests.csv", outcome=OUTCOMES),
-        code=lib("io.py"),
+        code=code_of("pool_gather.py"),
     output:
         estimates="results/pooled/estimates.csv",
         studies="results/pooled/study_estimates.csv",

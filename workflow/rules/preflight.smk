@@ -2,14 +2,17 @@
 # (a key given twice, NaN or infinity as a number) and name the file, line and column
 # of a syntax error, which Snakemake's own message does not.
 
-import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "lib"))
-
-from tkimeta.configcheck import ConfigError, check_config_file  # noqa: E402
+try:
+    from tkimeta.configcheck import ConfigError, check_config_file
+except ImportError as err:  # the library is installed by install.sh (or the conda envs)
+    raise WorkflowError(
+        f"The workflow's library is not importable here ({err}). Run ./install.sh and use "
+        ".venv/bin/snakemake, or install it into this environment with `pip install -e .`."
+    ) from None
 
 if Path("config.yaml").is_file():
     try:

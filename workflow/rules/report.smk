@@ -13,7 +13,7 @@ rule report_assets:
         characteristics="results/clean/characteristics.csv",
         baseline="results/clean/baseline.csv",
         config="config.yaml",
-        code=lib("report/assets.py", "io.py"),
+        code=code_of("report_assets.py"),
     output:
         variables="results/report/assets/variables.yml",
         config="results/report/assets/config.md",
@@ -34,11 +34,11 @@ rule report_assets:
 
 rule report_render:
     input:
-        source=sorted(str(p) for p in Path("report").glob("*") if p.is_file()),
+        source=sorted(str(p) for p in (WORKFLOW_ROOT / "report").glob("*") if p.is_file()),
         variables="results/report/assets/variables.yml",
         tables=expand("results/report/assets/{name}.md", name=REPORT_TABLES + ["config"]),
         figures=report_figures(),
-        code=lib("report/render.py", "report/crossref.lua", "report/style.css", "report/typst-header.typ"),
+        code=code_of("report_render.py"),
     output:
         html="results/report/report.html",
         pdf="results/report/report.pdf",

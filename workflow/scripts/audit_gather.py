@@ -1,13 +1,8 @@
 """Rule audit_gather: one audit table for all papers, and counts by status per paper."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
-
-from tkimeta.audit.summary import gather_audits, summarise  # noqa: E402
-from tkimeta.io import read_text_csv, write_csv  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.audit.summary import gather_audits, summarise
+from tkimeta.io import read_text_csv, write_csv
+from tkimeta.scripting import run
 
 
 def main(smk, log):

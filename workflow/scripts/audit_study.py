@@ -1,13 +1,11 @@
 """Rule audit_study: recompute and cross-check every number one paper prints."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.audit.study import audit_study  # noqa: E402
-from tkimeta.io import read_text_csv, write_csv  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.audit.study import audit_study
+from tkimeta.io import read_text_csv, write_csv
+from tkimeta.scripting import run
 
 
 def main(smk, log):

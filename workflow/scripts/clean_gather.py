@@ -1,14 +1,12 @@
 """Rule clean_gather: stack the studies' cleaned tables; derive response.csv and survival.csv."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.clean import gather_studies  # noqa: E402
-from tkimeta.tables import GATHERED_TABLES  # noqa: E402
-from tkimeta.io import read_text_csv, write_csv  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.clean import gather_studies
+from tkimeta.tables import GATHERED_TABLES
+from tkimeta.io import read_text_csv, write_csv
+from tkimeta.scripting import run
 
 
 def main(smk, log):

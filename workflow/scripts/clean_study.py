@@ -1,15 +1,13 @@
 """Rule clean_study: validate and clean one study's raw tables."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.clean import clean_study  # noqa: E402
-from tkimeta.tables import CLEAN_TABLES  # noqa: E402
-from tkimeta.io import write_csv  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
-from tkimeta.validate import RawDataError, read_table  # noqa: E402
+from tkimeta.clean import clean_study
+from tkimeta.tables import CLEAN_TABLES
+from tkimeta.io import write_csv
+from tkimeta.scripting import run
+from tkimeta.validate import RawDataError, read_table
 
 
 def main(smk, log):

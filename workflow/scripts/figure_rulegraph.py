@@ -1,14 +1,12 @@
 """Rule figure_rulegraph: the workflow's own rule graph, as a figure for the report."""
 
 import subprocess
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.plots.rulegraph import parse_rulegraph, rulegraph_plot  # noqa: E402
-from tkimeta.plots.style import save_figure  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.plots.rulegraph import parse_rulegraph, rulegraph_plot
+from tkimeta.plots.style import save_figure
+from tkimeta.scripting import run
 
 
 def main(smk, log):

@@ -3,18 +3,16 @@
 The figures are independent, so they are drawn by ``threads`` worker processes.
 """
 
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from tkimeta.plots import forest_plot, save_figure  # noqa: E402
-from tkimeta.plots.empty import no_data_plot  # noqa: E402
-from tkimeta.report.assets import outcome_label  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.plots import forest_plot, save_figure
+from tkimeta.plots.empty import no_data_plot
+from tkimeta.report.assets import outcome_label
+from tkimeta.scripting import run
 
 
 def draw(outcome, method, studies, pooled, test, labels, target):

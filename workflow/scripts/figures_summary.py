@@ -1,16 +1,14 @@
 """Rule figures_summary: liver-metastasis contrasts, audit overview, AE rates, NMA context."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from tkimeta.io import read_text_csv  # noqa: E402
-from tkimeta.plots import ae_plot, audit_plot, contrasts_plot, nma_plot, save_figure  # noqa: E402
-from tkimeta.plots.data import ae_rates  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.io import read_text_csv
+from tkimeta.plots import ae_plot, audit_plot, contrasts_plot, nma_plot, save_figure
+from tkimeta.plots.data import ae_rates
+from tkimeta.scripting import run
 
 
 def main(smk, log):

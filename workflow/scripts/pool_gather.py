@@ -1,14 +1,9 @@
 """Rule pool_gather: the three contract tables of results/pooled/, outcomes in config order."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
-
-import pandas as pd  # noqa: E402
-
-from tkimeta.io import read_text_csv, write_csv  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.io import read_text_csv, write_csv
+from tkimeta.scripting import run
 
 
 def main(smk, log):

@@ -1,13 +1,11 @@
 """Rule pool_inputs: what each study contributes to each pooled outcome, and from where."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-from tkimeta.io import read_text_csv, write_csv  # noqa: E402
-from tkimeta.pooling.inputs import Context, build_inputs  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.io import read_text_csv, write_csv
+from tkimeta.pooling.inputs import Context, build_inputs
+from tkimeta.scripting import run
 
 
 def main(smk, log):

@@ -1,15 +1,10 @@
 """Rule pool_outcome: pool one outcome (every subgroup, analysis and method)."""
 
-import sys
-from pathlib import Path
+import pandas as pd
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
-
-import pandas as pd  # noqa: E402
-
-from tkimeta.io import write_csv  # noqa: E402
-from tkimeta.pooling.analysis import pool_outcome  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.io import write_csv
+from tkimeta.pooling.analysis import pool_outcome
+from tkimeta.scripting import run
 
 
 def main(smk, log):

@@ -1,16 +1,14 @@
 """Rule report_assets: the numbers (variables) and tables the report lays out."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
+import pandas as pd
+import yaml
 
-from tkimeta.io import read_text_csv, write_text  # noqa: E402
-from tkimeta.report import assets as A  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.io import read_text_csv, write_text
+from tkimeta.report import assets as A
+from tkimeta.scripting import run
 
 MAIN_OUTCOMES = ["ORR", "DCR", "CBR", "AE_any", "AE_grade3plus", "median_PFS", "median_OS"]
 LIVER_OUTCOMES = ["HR_PFS_liver", "HR_OS_liver", "RoM_PFS_liver", "RoM_OS_liver", "OR_ORR_liver", "OR_DCR_liver", "OR_CBR_liver"]

@@ -5,16 +5,14 @@ source goes through pandoc (pypandoc_binary) and typst.
 """
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 - injected by Snakemake
 
-import yaml  # noqa: E402
+import yaml
 
-from tkimeta.report.render import render_report  # noqa: E402
-from tkimeta.scripting import run  # noqa: E402
+from tkimeta.report.render import render_report
+from tkimeta.scripting import run
 
 
 def main(smk, log):

@@ -2,7 +2,7 @@
 
 The raw tables are typed by hand, so they are read as text and checked before anything
 is computed from them: encoding, CSV structure, the header against the table's JSON
-Schema (``workflow/schemas/raw/<table>.schema.yaml``), every cell against its column's
+Schema (``tkimeta/schemas/<table>.schema.yaml``, shipped with the library), every cell against its column's
 type and vocabulary, and the few cross-column rules a schema cannot express (a key that
 must be unique, CI bounds in order, "at least one of" columns). Every problem is
 reported with the file, the line and the column, all problems of all files at once, so
@@ -31,7 +31,8 @@ from referencing import Registry, Resource
 
 from .tables import STUDY_TABLES
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "raw"
+# The data model of the raw tables is part of the library (package data).
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 
 _INTEGER = re.compile(r"^-?[0-9]+$")
