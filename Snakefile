@@ -15,6 +15,9 @@ min_version("9.0")
 include: "workflow/rules/preflight.smk"
 
 
+report: "workflow/report/workflow.rst"
+
+
 configfile: "config.yaml"
 
 

@@ -249,7 +249,6 @@ def _growth(times: dict[int, float]) -> dict:
 
 
 def scale_benchmark(repeats: int, loo_max_k: int, loo_guard_s: float) -> dict:
-    sys.path.insert(0, str(REPO / "workflow" / "lib"))
     from tkimeta.pooling.analysis import pool_outcome
     from tkimeta.stats import proportions as prop
     from tkimeta.stats.glmm import glmm_logit

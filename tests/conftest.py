@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = ["anlo_crc", "anlo_sts", "fruq_crc", "nma_crlm", "anlo_escc"]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs", ".test"]
 
 
 @pytest.fixture

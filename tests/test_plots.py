@@ -408,7 +408,7 @@ def test_identical_across_processes(tmp_path):
         out = tmp_path / f"run{seed}"
         out.mkdir()
         env = {k: v for k, v in os.environ.items() if k not in ("MATPLOTLIBRC", "MPLBACKEND")}
-        env.update(PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT / "workflow" / "lib"), **extra)
+        env.update(PYTHONHASHSEED=seed, **extra)
         runs.append(subprocess.Popen([sys.executable, str(script), str(out)], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         outputs.append(out)

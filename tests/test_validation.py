@@ -139,7 +139,7 @@ def _bad_inputs():
         ("padded_cell", cell(resp, 3, "population", " all"), [resp, "line 3", "column 'population'", "leading or trailing spaces"]),
         ("bad_ci_level", cell(rates, 2, "ci_level", "94"), [rates, "line 2", "column 'ci_level'", "'94' is not one of"]),
         ("shell_metachar_population", cell(resp, 3, "population", "all;rm -rf"), [resp, "line 3", "column 'population'", "does not match"]),
-        ("unknown_study_folder", unknown_folder, ["data/raw/anlo_xyz", "unknown study folder"]),
+        ("unknown_study_folder", unknown_folder, ["data/raw/anlo_xyz", "not registered in config.yaml"]),
         ("unknown_table_file", unknown_table, ["data/raw/anlo_crc/responses.csv", "unknown table"]),
         ("unmapped_ae_term", unmapped_term, ["data/raw/anlo_crc/adverse_events.csv", "column 'term'", "ae_term_map.csv"]),
     ]
@@ -182,7 +182,7 @@ CONFIG_CASES = [
     ("unknown_key", lambda c: c.update(extra=1), "Additional properties are not allowed ('extra'"),
     ("wrong_type", lambda c: c["pooling"].update(ci_level="95%"), "'95%' is not of type 'number'"),
     ("unknown_method", lambda c: c["pooling"]["proportions"].update(primary="bayes"), "'bayes' is not one of"),
-    ("bad_study_id", lambda c: c["studies"].update({"../etc": c["studies"]["anlo_crc"]}), "'../etc' is not one of"),
+    ("bad_study_id", lambda c: c["studies"].update({"../etc": c["studies"]["anlo_crc"]}), "'../etc' does not match"),
     ("missing_section", lambda c: c.pop("pooling"), "'pooling' is a required property"),
 ]
 

@@ -23,7 +23,8 @@ rule audit_gather:
         audits=expand("results/audit/{study}.csv", study=STUDIES),
         code=code_of("audit_gather.py"),
     output:
-        audit="results/audit/audit.csv",
+        audit=report("results/audit/audit.csv", caption="../report/audit_table.rst", category="Tables",
+                     labels={"table": "audit checks"}),
         summary="results/audit/summary.csv",
     params:
         studies=STUDIES,

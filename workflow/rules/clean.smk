@@ -9,7 +9,7 @@ rule clean_study:
     output:
         **{kind: f"results/clean/studies/{{study}}/{kind}.csv" for kind in CLEAN_TABLES},
     params:
-        ocr=lambda wc: config["studies"][wc.study]["ocr"],
+        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
     log:
         "logs/clean_study/{study}.log",
     benchmark:

@@ -25,12 +25,23 @@ WORKFLOW_ROOT = Path(os.path.relpath(workflow.basedir))
 SCRIPTS_DIR = WORKFLOW_ROOT / "workflow" / "scripts"
 PACKAGE_DIR = WORKFLOW_ROOT / "workflow" / "lib" / "tkimeta"
 
+# The studies of this run: every registered study except those excluded by config.
+_unregistered = [s for s in config.get("exclude", []) if s not in config["studies"]]
+if _unregistered:
+    raise WorkflowError(
+        f"config.yaml, 'exclude': {', '.join(_unregistered)} is not a registered study; "
+        f"registered under 'studies': {', '.join(config['studies'])}"
+    )
+STUDIES = [s for s in config["studies"] if s not in config.get("exclude", [])]
+STUDY_CONFIG = {s: config["studies"][s] for s in STUDIES}
+# The configuration as the rules see it: only the studies of this run.
+RUN_CONFIG = {**config, "studies": STUDY_CONFIG}
+
 try:
-    RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), list(config["studies"]))
+    RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), STUDIES, skipped=config.get("exclude", []))
 except RawDataError as err:
     raise WorkflowError(str(err)) from None
 
-STUDIES = list(config["studies"])
 _OUTCOMES = config["outcomes"]
 PROPORTION_OUTCOMES = (
     _OUTCOMES["response"]
@@ -38,7 +49,7 @@ PROPORTION_OUTCOMES = (
     + [f"AE_{t}{g}" for t in _OUTCOMES["ae_terms"] for g in ("", "_grade3plus")]
 )
 OUTCOMES = PROPORTION_OUTCOMES + _OUTCOMES["medians"] + _OUTCOMES["landmarks"] + _OUTCOMES["contrasts"]
-STUDY_LABELS = {s: entry["label"] for s, entry in config["studies"].items()}
+STUDY_LABELS = {s: entry["label"] for s, entry in STUDY_CONFIG.items()}
 
 
 wildcard_constraints:
@@ -47,8 +58,8 @@ wildcard_constraints:
 
 
 def code_of(script):
-    """The library files a rule script runs (derived from its imports): inputs of the
-    rule, so that editing any module the script reaches reruns the rule."""
+    """Library files that a script runs, derived from its imports. They are inputs of
+    the job, so that editing any module the script reaches reruns the job."""
     return code_inputs(SCRIPTS_DIR / script, PACKAGE_DIR)
 
 

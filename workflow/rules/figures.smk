@@ -8,7 +8,11 @@ rule figures_forest:
         tests="results/pooled/subgroup_tests.csv",
         code=code_of("figures_forest.py"),
     output:
-        png=expand("results/figures/forest_{outcome}.png", outcome=OUTCOMES),
+        png=[
+            report(f"results/figures/forest_{o}.png", caption="../report/forest.rst", category="Forest plots",
+                   labels={"outcome": o})
+            for o in OUTCOMES
+        ],
         pdf=expand("results/figures/forest_{outcome}.pdf", outcome=OUTCOMES),
     params:
         outcomes=OUTCOMES,
@@ -33,13 +37,18 @@ rule figures_summary:
         effects="results/clean/effects.csv",
         code=code_of("figures_summary.py"),
     output:
-        contrasts="results/figures/contrasts_liver.png",
-        audit="results/figures/audit_overview.png",
-        ae="results/figures/ae_rates.png",
-        nma="results/figures/nma_context.png",
+        contrasts=report("results/figures/contrasts_liver.png", caption="../report/contrasts.rst",
+                         category="Liver metastasis", labels={"figure": "within-study contrasts"}),
+        audit=report("results/figures/audit_overview.png", caption="../report/audit_overview.rst", category="Audit",
+                     labels={"figure": "audit overview"}),
+        ae=report("results/figures/ae_rates.png", caption="../report/ae_rates.rst", category="Adverse events",
+                  labels={"figure": "adverse-event rates"}),
+        nma=report("results/figures/nma_context.png", caption="../report/nma_context.rst", category="Context",
+                   labels={"figure": "network meta-analysis"}),
         pdfs=expand("results/figures/{name}.pdf", name=["contrasts_liver", "audit_overview", "ae_rates", "nma_context"]),
     params:
         studies=STUDIES,
+        context_studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "context"],
         labels=STUDY_LABELS,
         contrasts=config["outcomes"]["contrasts"],
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
@@ -59,7 +68,8 @@ rule figure_rulegraph:
         rules=sorted(str(p) for p in (WORKFLOW_ROOT / "workflow" / "rules").glob("*.smk")),
         code=code_of("figure_rulegraph.py"),
     output:
-        png="results/figures/rulegraph.png",
+        png=report("results/figures/rulegraph.png", caption="../report/rulegraph.rst", category="Workflow",
+                   labels={"figure": "rule graph"}),
         pdf="results/figures/rulegraph.pdf",
     params:
         python=sys.executable,

@@ -10,7 +10,7 @@ rule pool_inputs:
     output:
         inputs="results/pooled/inputs.csv",
     params:
-        studies=config["studies"],
+        studies=STUDY_CONFIG,
         response_denominator=config["pooling"]["response_denominator"],
         ci_level=config["pooling"]["ci_level"],
         ae_terms=config["outcomes"]["ae_terms"],
@@ -55,7 +55,8 @@ rule pool_gather:
         tests=expand("results/pooled/outcomes/{outcome}/subgroup_tests.csv", outcome=OUTCOMES),
         code=code_of("pool_gather.py"),
     output:
-        estimates="results/pooled/estimates.csv",
+        estimates=report("results/pooled/estimates.csv", caption="../report/estimates.rst", category="Tables",
+                         labels={"table": "pooled estimates"}),
         studies="results/pooled/study_estimates.csv",
         tests="results/pooled/subgroup_tests.csv",
     log:

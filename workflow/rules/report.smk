@@ -19,7 +19,7 @@ rule report_assets:
         config="results/report/assets/config.md",
         **{name: f"results/report/assets/{name}.md" for name in REPORT_TABLES},
     params:
-        config=config,
+        config=RUN_CONFIG,
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
         versions=software_versions(),
     log:
@@ -40,7 +40,8 @@ rule report_render:
         figures=report_figures(),
         code=code_of("report_render.py"),
     output:
-        html="results/report/report.html",
+        html=report("results/report/report.html", caption="../report/report_html.rst", category="Report",
+                    labels={"report": "analysis report"}),
         pdf="results/report/report.pdf",
     params:
         source=lambda wc, input: str(Path(input.source[0]).parent),

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-
 import pandas as pd
 
 from tkimeta.io import read_text_csv
 from tkimeta.plots import ae_plot, audit_plot, contrasts_plot, nma_plot, save_figure
 from tkimeta.plots.data import ae_rates
+from tkimeta.plots.empty import no_data_plot
 from tkimeta.scripting import run
 
 
@@ -22,7 +22,12 @@ def main(smk, log):
     save_figure(audit_plot(read_text_csv(smk.input.audit), study_order=smk.params.studies, study_labels=labels),
                 Path(smk.output.audit).with_suffix(""))
     save_figure(ae_plot(ae_rates(studies), study_labels=labels), Path(smk.output.ae).with_suffix(""))
-    save_figure(nma_plot(read_text_csv(smk.input.effects)), Path(smk.output.nma).with_suffix(""))
+    context = smk.params.context_studies
+    if context:
+        nma = nma_plot(read_text_csv(smk.input.effects), study_id=context[0])
+    else:
+        nma = no_data_plot("Network meta-analysis context", "No context study (role: context) in this run.")
+    save_figure(nma, Path(smk.output.nma).with_suffix(""))
     log.info("contrasts: %s", ", ".join(contrasts))
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -315,11 +316,13 @@ def _unparsed_problems(row: dict[str, str], types: dict[str, str], shown: str, l
     return problems
 
 
-def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCHEMA_DIR) -> dict[str, list[Table]]:
+def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCHEMA_DIR,
+                     skipped: Sequence[str] = ()) -> dict[str, list[Table]]:
     """Validate every raw table under ``raw_dir`` (one folder per study).
 
     Returns the tables by kind. Raises :class:`RawDataError` listing every problem of
-    every file (unknown files and folders included) if anything is wrong.
+    every file (unknown files and folders included) if anything is wrong. Folders of
+    ``skipped`` studies (registered, but left out of this run) are not read.
     """
     raw_dir = Path(raw_dir)
     problems: list[Problem] = []
@@ -337,8 +340,11 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
         if not entry.is_dir():
             problems.append(Problem(shown, None, None, "not a folder; data/raw/ holds one folder per study"))
             continue
+        if entry.name in skipped:
+            continue
         if entry.name not in study_ids:
-            problems.append(Problem(shown, None, None, f"unknown study folder; known study_ids: {', '.join(study_ids)}"))
+            problems.append(Problem(shown, None, None, f"a study folder not registered in config.yaml; add '{entry.name}' under 'studies' "
+                                                       f"(registered: {', '.join(study_ids)})"))
             continue
         for path in sorted(entry.iterdir()):
             shown = _shown(path, raw_dir)

@@ -150,6 +150,8 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
             scale = loo["scale"].iloc[0]
             v["outcomes"][key]["loo_range"] = (f"{fmt_value(loo['estimate'].min(), scale)} to "
                                                f"{fmt_value(loo['estimate'].max(), scale)}")
+        else:  # too few studies to leave one out (the report says NA, as for crc_only)
+            v["outcomes"][key]["loo_range"] = "NA"
         crc = _estimate(estimates, outcome, analysis="crc_only", method=method)
         v["outcomes"][key]["crc_only"] = estimate_text(crc) if crc else "NA"
     for row in tests.itertuples():
@@ -179,6 +181,9 @@ def _escape(text) -> str:
 
 def markdown_table(frame: pd.DataFrame, caption: str, label: str, widths: list[int] | None = None) -> str:
     """A pipe table with a Quarto caption and cross-reference id."""
+    if frame.empty:  # keep the table (and its cross-reference) but say why it has no rows
+        frame = pd.DataFrame({"Note": ["No analysis of this kind with the studies of this run."]})
+        widths = None
     header = "| " + " | ".join(_escape(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(_escape(v) for v in row) + " |" for row in frame.itertuples(index=False)]
