@@ -6,7 +6,7 @@ rule pool_inputs:
     input:
         tables=expand("results/clean/{kind}.csv", kind=GATHERED_TABLES),
         audit="results/audit/audit.csv",
-        code=lib("pooling/inputs.py", "stats/effects.py", "stats/proportions.py", "clean.py", "audit/checks.py", "io.py"),
+        code=lib("pooling/inputs.py", "stats/effects.py", "stats/proportions.py", "clean.py", "audit/checks.py", "io.py", "vocab.py"),
     output:
         inputs="results/pooled/inputs.csv",
     params:
@@ -27,7 +27,7 @@ rule pool_inputs:
 rule pool_outcome:
     input:
         inputs="results/pooled/inputs.csv",
-        code=lib("pooling/analysis.py", "stats/rma.py", "stats/glmm.py", "stats/proportions.py", "io.py"),
+        code=lib("pooling/analysis.py", "stats/rma.py", "stats/glmm.py", "stats/proportions.py", "io.py", "vocab.py"),
     output:
         estimates="results/pooled/outcomes/{outcome}/estimates.csv",
         studies="results/pooled/outcomes/{outcome}/study_estimates.csv",
