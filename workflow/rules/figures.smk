@@ -6,7 +6,7 @@ rule figures_forest:
         estimates="results/pooled/estimates.csv",
         studies="results/pooled/study_estimates.csv",
         tests="results/pooled/subgroup_tests.csv",
-        code=lib("plots/forest.py", "plots/_table.py", "plots/style.py", "report/assets.py"),
+        code=lib("plots/forest.py", "plots/_table.py", "plots/style.py", "report/assets.py", "vocab.py"),
     output:
         png=expand("results/figures/forest_{outcome}.png", outcome=OUTCOMES),
         pdf=expand("results/figures/forest_{outcome}.pdf", outcome=OUTCOMES),
@@ -32,7 +32,7 @@ rule figures_summary:
         audit="results/audit/audit.csv",
         effects="results/clean/effects.csv",
         code=lib("plots/contrasts.py", "plots/audit.py", "plots/ae.py", "plots/nma.py", "plots/data.py",
-                 "plots/_table.py", "plots/style.py"),
+                 "plots/_table.py", "plots/style.py", "vocab.py"),
     output:
         contrasts="results/figures/contrasts_liver.png",
         audit="results/figures/audit_overview.png",
@@ -58,7 +58,7 @@ rule figure_rulegraph:
     input:
         snakefile="Snakefile",
         rules=sorted(str(p) for p in Path("workflow/rules").glob("*.smk")),
-        code=lib("plots/rulegraph.py", "plots/style.py"),
+        code=lib("plots/rulegraph.py", "plots/style.py", "vocab.py"),
     output:
         png="results/figures/rulegraph.png",
         pdf="results/figures/rulegraph.pdf",

@@ -13,7 +13,7 @@ rule report_assets:
         characteristics="results/clean/characteristics.csv",
         baseline="results/clean/baseline.csv",
         config="config.yaml",
-        code=lib("report/assets.py", "io.py"),
+        code=lib("report/assets.py", "io.py", "vocab.py"),
     output:
         variables="results/report/assets/variables.yml",
         config="results/report/assets/config.md",

@@ -13,8 +13,8 @@ import pandas as pd  # noqa: E402
 
 from tkimeta.plots import forest_plot, save_figure  # noqa: E402
 from tkimeta.plots.empty import no_data_plot  # noqa: E402
-from tkimeta.report.assets import outcome_label  # noqa: E402
 from tkimeta.scripting import run  # noqa: E402
+from tkimeta.vocab import outcome_label  # noqa: E402
 
 
 def draw(outcome, method, studies, pooled, test, labels, target):

@@ -11,6 +11,7 @@ import yaml  # noqa: E402
 from tkimeta.io import read_text_csv, write_text  # noqa: E402
 from tkimeta.report import assets as A  # noqa: E402
 from tkimeta.scripting import run  # noqa: E402
+from tkimeta.vocab import SUBGROUP_DISPLAY_ORDER  # noqa: E402
 
 MAIN_OUTCOMES = ["ORR", "DCR", "CBR", "AE_any", "AE_grade3plus", "median_PFS", "median_OS"]
 LIVER_OUTCOMES = ["HR_PFS_liver", "HR_OS_liver", "RoM_PFS_liver", "RoM_OS_liver", "OR_ORR_liver", "OR_DCR_liver", "OR_CBR_liver"]
@@ -39,8 +40,7 @@ def main(smk, log):
                         "tbl-corrections", [18, 8, 8, 8, 58]),
         "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in LIVER_OUTCOMES]),
                    "Pooled estimates, primary analysis (all patients)", "tbl-pooled", None),
-        "liver": (A.pooled_table(estimates, primary, MAIN_OUTCOMES + LIVER_OUTCOMES, subgroups=("liver_met", "no_liver_met", "all"))
-                  .query("Outcome in @A.OUTCOME_LABELS.values()"),
+        "liver": (A.pooled_table(estimates, primary, MAIN_OUTCOMES + LIVER_OUTCOMES, subgroups=SUBGROUP_DISPLAY_ORDER),
                   "Outcomes by liver-metastasis status and within-study contrasts", "tbl-liver", None),
         "subgroup_tests": (A.subgroup_test_table(tests, primary), "Tests for subgroup differences (liver metastasis vs none)",
                            "tbl-subgroup-tests", None),
