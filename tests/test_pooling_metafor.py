@@ -26,6 +26,7 @@ import yaml
 from scipy import stats
 
 from tkimeta.pooling.analysis import pool, pool_outcome
+from tkimeta.vocab import FAMILY_METHOD_SET
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -110,7 +111,7 @@ def read_inputs() -> pd.DataFrame:
 
 def methods_for(family: str) -> list[str]:
     """Primary method first, then the sensitivity methods (workflow/rules/common.smk)."""
-    chosen = POOLING["proportions" if family == "proportion" else "continuous"]
+    chosen = POOLING[FAMILY_METHOD_SET[family]]
     return [chosen["primary"]] + [m for m in chosen["sensitivity"] if m != chosen["primary"]]
 
 

@@ -3,6 +3,7 @@
 # (including dry runs) before any job starts and before anything is written.
 
 import os
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +19,7 @@ except WorkflowError as err:  # Snakemake's message does not say which file is w
 from tkimeta.code_inputs import code_inputs
 from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES
 from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir
+from tkimeta.vocab import FAMILY_METHOD_SET, KIND_FAMILY, config_outcomes, outcomes_by_kind
 
 # The workflow's own files, named relative to the working directory (not absolute), so
 # that a copy of the project at another path finds its inputs unchanged.
@@ -42,13 +44,14 @@ try:
 except RawDataError as err:
     raise WorkflowError(str(err)) from None
 
-_OUTCOMES = config["outcomes"]
-PROPORTION_OUTCOMES = (
-    _OUTCOMES["response"]
-    + _OUTCOMES["adverse_events"]
-    + [f"AE_{t}{g}" for t in _OUTCOMES["ae_terms"] for g in ("", "_grade3plus")]
-)
-OUTCOMES = PROPORTION_OUTCOMES + _OUTCOMES["medians"] + _OUTCOMES["landmarks"] + _OUTCOMES["contrasts"]
+# Every pooled outcome, in config order, and the method set (config pooling section)
+# that pools each: outcome kind -> family -> method set, as tkimeta.vocab defines them.
+OUTCOMES = config_outcomes(config["outcomes"])
+METHOD_SET = {
+    outcome: FAMILY_METHOD_SET[KIND_FAMILY[kind]]
+    for kind, outcomes in outcomes_by_kind(config["outcomes"]).items()
+    for outcome in outcomes
+}
 STUDY_LABELS = {s: entry["label"] for s, entry in STUDY_CONFIG.items()}
 
 
@@ -74,9 +77,8 @@ def clean_outputs():
 
 
 def pooling_methods(outcome):
-    """Primary method first, then the sensitivity methods, for one outcome's family."""
-    family = "proportions" if outcome in PROPORTION_OUTCOMES else "continuous"
-    chosen = config["pooling"][family]
+    """Primary method first, then the sensitivity methods, of the method set that pools one outcome."""
+    chosen = config["pooling"][METHOD_SET[outcome]]
     return [chosen["primary"]] + [m for m in chosen["sensitivity"] if m != chosen["primary"]]
 
 
@@ -98,8 +100,9 @@ def software_versions():
 
 
 def report_figures():
-    """The figures the report lays out (PNG for both HTML and PDF)."""
-    forest = ["ORR", "DCR", "median_PFS", "median_OS", "AE_grade3plus"]
-    return [f"results/figures/forest_{o}.png" for o in forest] + [
-        f"results/figures/{name}.png" for name in ["contrasts_liver", "audit_overview", "ae_rates", "nma_context", "rulegraph"]
-    ]
+    """The figures the report lays out (PNG for both HTML and PDF): those its source
+    refers to as ``![caption](figures/<name>.png)``, in the order it shows them."""
+    found = []
+    for source in sorted((WORKFLOW_ROOT / "report").glob("*.qmd")):
+        found += re.findall(r"\]\((figures/[^)\s]+)\)", source.read_text(encoding="utf-8"))
+    return [f"results/{figure}" for figure in dict.fromkeys(found)]

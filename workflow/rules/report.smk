@@ -21,6 +21,8 @@ rule report_assets:
     params:
         config=RUN_CONFIG,
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
+        main_outcomes=config["outcomes"]["response"] + config["outcomes"]["adverse_events"] + config["outcomes"]["medians"],
+        liver_outcomes=config["outcomes"]["contrasts"],
         versions=software_versions(),
     log:
         "logs/report_assets/report_assets.log",

@@ -6,13 +6,12 @@ The figures are independent, so they are drawn by ``threads`` worker processes.
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-
 import pandas as pd
 
 from tkimeta.plots import forest_plot, save_figure
 from tkimeta.plots.empty import no_data_plot
-from tkimeta.report.assets import outcome_label
 from tkimeta.scripting import run
+from tkimeta.vocab import outcome_label
 
 
 def draw(outcome, method, studies, pooled, test, labels, target):

@@ -2,16 +2,13 @@
 
 from pathlib import Path
 
-
 import pandas as pd
 import yaml
 
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
 from tkimeta.scripting import run
-
-MAIN_OUTCOMES = ["ORR", "DCR", "CBR", "AE_any", "AE_grade3plus", "median_PFS", "median_OS"]
-LIVER_OUTCOMES = ["HR_PFS_liver", "HR_OS_liver", "RoM_PFS_liver", "RoM_OS_liver", "OR_ORR_liver", "OR_DCR_liver", "OR_CBR_liver"]
+from tkimeta.vocab import SUBGROUP_DISPLAY_ORDER
 
 
 def main(smk, log):
@@ -25,6 +22,7 @@ def main(smk, log):
     config = smk.params.config
     primary = smk.params.primary_methods
     outcomes = list(dict.fromkeys(estimates["outcome"]))
+    main_outcomes, liver_outcomes = smk.params.main_outcomes, smk.params.liver_outcomes
 
     variables = A.build_variables(estimates, tests, summary, audit, corrections, inputs, characteristics, primary, config)
     write_text(yaml.safe_dump(variables, sort_keys=True, allow_unicode=True), smk.output.variables)
@@ -35,17 +33,16 @@ def main(smk, log):
         "findings": (A.findings_table(audit), "Every discrepancy the audit found", "tbl-findings", [8, 14, 18, 12, 48]),
         "corrections": (A.corrections_table(corrections), "Repairs of OCR-damaged digits (esophageal paper)",
                         "tbl-corrections", [18, 8, 8, 8, 58]),
-        "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in LIVER_OUTCOMES]),
+        "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in liver_outcomes]),
                    "Pooled estimates, primary analysis (all patients)", "tbl-pooled", None),
-        "liver": (A.pooled_table(estimates, primary, MAIN_OUTCOMES + LIVER_OUTCOMES, subgroups=("liver_met", "no_liver_met", "all"))
-                  .query("Outcome in @A.OUTCOME_LABELS.values()"),
+        "liver": (A.pooled_table(estimates, primary, main_outcomes + liver_outcomes, subgroups=SUBGROUP_DISPLAY_ORDER),
                   "Outcomes by liver-metastasis status and within-study contrasts", "tbl-liver", None),
         "subgroup_tests": (A.subgroup_test_table(tests, primary), "Tests for subgroup differences (liver metastasis vs none)",
                            "tbl-subgroup-tests", None),
-        "methods": (A.methods_table(estimates, MAIN_OUTCOMES), "Primary analysis under each pooling method", "tbl-methods", None),
-        "sensitivity": (A.sensitivity_table(estimates, primary, MAIN_OUTCOMES + LIVER_OUTCOMES),
+        "methods": (A.methods_table(estimates, main_outcomes), "Primary analysis under each pooling method", "tbl-methods", None),
+        "sensitivity": (A.sensitivity_table(estimates, primary, main_outcomes + liver_outcomes),
                         "Colorectal-only and leave-one-out analyses (primary method)", "tbl-sensitivity", None),
-        "inputs": (A.inputs_table(inputs, MAIN_OUTCOMES + LIVER_OUTCOMES), "What each study contributes, and from where",
+        "inputs": (A.inputs_table(inputs, main_outcomes + liver_outcomes), "What each study contributes, and from where",
                    "tbl-inputs", [16, 10, 9, 15, 50]),
         "versions": (A.versions_table(smk.params.versions), "Software versions", "tbl-versions", None),
     }

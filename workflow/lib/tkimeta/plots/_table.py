@@ -225,12 +225,6 @@ def fmt_sig(value: float, sig: int = 2) -> str:
     return f"{value:.{max(decimals, 0)}f}"
 
 
-def pretty_token(text: str) -> str:
-    """snake_case -> words (first letter upper-cased)."""
-    text = str(text).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
 _RENDERER = None
 
 

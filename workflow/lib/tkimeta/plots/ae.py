@@ -18,28 +18,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ._table import MARGIN, PlotLayout, attach_layout, numeric, pretty_token, require_frame, text_width, wrap
+from ..vocab import ae_term_label as term_label
+from ._table import MARGIN, PlotLayout, attach_layout, numeric, require_frame, text_width, wrap
 from .style import GREY, STUDY_COLOURS, STUDY_MARKERS, new_figure, style_context
 
 __all__ = ["ae_plot", "term_label", "GRADE_GROUPS"]
 
 GRADE_GROUPS = {"any": "Any grade", "high": "Grade ≥3"}
 FIRST_TERMS = ("any_ae", "any_trae", "any_irae")
-TERM_LABELS = {
-    "any_ae": "Any adverse event",
-    "any_trae": "Any treatment-related AE",
-    "any_irae": "Any immune-related AE",
-    "hand_foot_skin_reaction": "Hand-foot skin reaction",
-    "nausea_vomiting": "Nausea/vomiting",
-    "rccep": "RCCEP",
-    "treatment_related_death": "Treatment-related death",
-    "creatinine_increased": "Creatinine increased",
-}
 ROW_IN = 0.27
-
-
-def term_label(term: str) -> str:
-    return TERM_LABELS.get(str(term), pretty_token(term))
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..vocab import CONTRAST_MEASURES, OVERALL, method_abbreviation, method_description, outcome_label, subgroup_label
 from ._table import (
     DIAMOND_COLOUR,
     Column,
@@ -34,13 +35,13 @@ from ._table import (
     require_frame,
     to_float,
 )
-from .forest import METHOD_DESCRIPTIONS, METHOD_LABELS, NUMERIC, SUBGROUP_LABELS, heterogeneity_text, outcome_label, select_pooled
+from .forest import NUMERIC, heterogeneity_text, select_pooled
 from .style import STUDY_COLOURS, STUDY_MARKERS, style_context
 
 __all__ = ["contrasts_plot", "CONTRAST_PATTERN", "DEFAULT_DIRECTION_NOTE"]
 
 CONTRAST_PATTERN = re.compile(r"^(HR|RoM|OR)_")
-MEASURE_ORDER = {"HR": 0, "RoM": 1, "OR": 2}
+MEASURE_ORDER = {measure: i for i, measure in enumerate(CONTRAST_MEASURES)}
 DEFAULT_DIRECTION_NOTE = (
     "Each ratio compares patients with vs without liver metastases within a study: "
     "HR > 1, ratio of medians < 1 or odds ratio < 1 mean a worse outcome with liver metastases."
@@ -81,7 +82,7 @@ def contrasts_plot(
     pooled = numeric(require_frame(pooled_rows, "pooled_rows", ("outcome", "k", "estimate", "ci_lower", "ci_upper"), who), NUMERIC)
     for frame in (study, pooled):
         if "subgroup" not in frame.columns:
-            frame["subgroup"] = "all"
+            frame["subgroup"] = OVERALL
     if outcomes is None:
         present = set(study["outcome"].astype(str)) | set(pooled["outcome"].astype(str))
         outcomes = sorted((o for o in present if CONTRAST_PATTERN.match(o)), key=_order)
@@ -115,8 +116,8 @@ def contrasts_plot(
             header = outcome_label(outcome)
             if "label" in prow.columns and not prow.empty and isinstance(prow.iloc[0]["label"], str):
                 header = prow.iloc[0]["label"]
-            if subgroup != "all":
-                header += f" ({SUBGROUP_LABELS.get(subgroup, subgroup)})"
+            if subgroup != OVERALL:
+                header += f" ({subgroup_label(subgroup)})"
             if rows:
                 rows.append(Row("spacer"))
             rows.append(Row("header", header, group=outcome))
@@ -139,7 +140,7 @@ def contrasts_plot(
                 rows.append(Row("note", f"k = {int(k) if finite(k) else '?'}: single study, not pooled", group=outcome))
                 continue
             values += [est, lo, hi]
-            name = METHOD_LABELS.get(chosen, chosen) if chosen else None
+            name = method_abbreviation(chosen) if chosen else None
             rows.append(Row("pooled", "Pooled" + (f" ({name})" if name else ""), right=(fmt_ci(est, lo, hi, 2),),
                             estimate=est, lower=lo, upper=hi, pi_lower=to_float(record.get("pi_lower")),
                             pi_upper=to_float(record.get("pi_upper")), colour=DIAMOND_COLOUR, group=outcome))
@@ -155,7 +156,7 @@ def contrasts_plot(
     used = sorted({m for m in methods_used.values() if m})
     if any_diamond and used:
         foot.append("Pooled: random-effects model, " + "; ".join(
-            f"{METHOD_LABELS.get(m, m)} = {METHOD_DESCRIPTIONS.get(m, m)}" for m in used) + ".")
+            f"{method_abbreviation(m)} = {method_description(m)}" for m in used) + ".")
     with style_context():
         return draw_rows(
             rows, kind="contrasts", label_header="Contrast / study",

@@ -23,6 +23,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..vocab import (
+    CONTRAST_MEASURES,
+    SCALES,
+    SUBGROUP_DISPLAY_ORDER,
+    method_abbreviation,
+    method_description,
+    outcome_label,
+    outcome_scale,
+    subgroup_label,
+)
 from ._table import (
     DIAMOND_COLOUR,
     POINT_COLOUR,
@@ -46,43 +56,10 @@ from .style import style_context
 __all__ = [
     "forest_plot",
     "infer_scale",
-    "outcome_label",
     "axis_label",
     "heterogeneity_text",
-    "SUBGROUP_LABELS",
-    "METHOD_LABELS",
 ]
 
-SCALES = ("proportion", "months", "ratio")
-SUBGROUP_ORDER = ("liver_met", "no_liver_met", "all")
-SUBGROUP_LABELS = {
-    "liver_met": "Liver metastases",
-    "no_liver_met": "No liver metastases",
-    "all": "All patients",
-}
-METHOD_LABELS = {
-    "glmm": "GLMM",
-    "reml_hksj": "REML + HKSJ",
-    "reml": "REML",
-    "dl": "DL",
-    "ft_reml": "FT + REML",
-}
-OUTCOME_LABELS = {
-    "ORR": "Objective response rate",
-    "DCR": "Disease control rate",
-    "median_PFS": "Median progression-free survival",
-    "median_OS": "Median overall survival",
-    "AE_any": "Adverse events, any grade",
-    "AE_grade3plus": "Adverse events, grade ≥3",
-}
-METHOD_DESCRIPTIONS = {
-    "glmm": "binomial-normal GLMM (logit, maximum likelihood)",
-    "reml_hksj": "inverse variance, REML τ², Hartung-Knapp-Sidik-Jonkman CI",
-    "reml": "inverse variance, REML τ²",
-    "dl": "inverse variance, DerSimonian-Laird τ²",
-    "ft_reml": "Freeman-Tukey double arcsine, REML τ²",
-}
-RATIO_NAMES = {"HR": "Hazard ratio", "RoM": "Ratio of medians", "OR": "Odds ratio"}
 DIGITS = {"proportion": 2, "months": 1, "ratio": 2}
 STUDY_COLUMNS = ("outcome", "subgroup", "study_id", "estimate", "ci_lower", "ci_upper")
 POOLED_COLUMNS = ("outcome", "subgroup", "k", "estimate", "ci_lower", "ci_upper")
@@ -98,32 +75,12 @@ def infer_scale(outcome: str, declared=None) -> str:
             raise ValueError(f"unknown scale {declared!r} for {outcome}; use one of {', '.join(SCALES)}")
         return scale
     name = str(outcome)
-    if name in ("ORR", "DCR") or name.startswith(("AE_", "rate_", "prop_")):
+    if name.startswith(("rate_", "prop_")):
         return "proportion"
-    if name.startswith("median_"):
-        return "months"
-    if re.match(r"^(HR|RoM|OR)_", name):
-        return "ratio"
+    scale = outcome_scale(name)
+    if scale is not None:
+        return scale
     raise ValueError(f"cannot tell the scale of outcome {name!r}; pass scale='proportion'|'months'|'ratio'")
-
-
-def outcome_label(outcome: str) -> str:
-    """Readable name of an outcome code (ORR, median_PFS, HR_PFS_liver, AE_hypertension ...)."""
-    name = str(outcome)
-    if name in OUTCOME_LABELS:
-        return OUTCOME_LABELS[name]
-    match = re.match(r"^(HR|RoM|OR)_([A-Za-z0-9]+)(?:_(.*))?$", name)
-    if match:
-        measure, endpoint, rest = match.groups()
-        text = f"{RATIO_NAMES[measure]}, {endpoint}"
-        if rest == "liver":
-            text += ": liver metastases vs none"
-        elif rest:
-            text += f" ({rest.replace('_', ' ')})"
-        return text
-    if name.startswith("AE_"):
-        return "Adverse event: " + name[3:].replace("_", " ")
-    return name.replace("_", " ")
 
 
 def axis_label(scale: str, outcome: str = "", ci_level: float = 0.95) -> str:
@@ -132,7 +89,7 @@ def axis_label(scale: str, outcome: str = "", ci_level: float = 0.95) -> str:
     if scale == "months":
         return "Median (months)"
     match = re.match(r"^(HR|RoM|OR)_", str(outcome))
-    name = RATIO_NAMES[match.group(1)] if match else "Ratio"
+    name = CONTRAST_MEASURES[match.group(1)] if match else "Ratio"
     return f"{name} (log scale)"
 
 
@@ -238,8 +195,8 @@ def _subgroups(study: pd.DataFrame, pooled: pd.DataFrame, subgroups) -> list[str
     if subgroups is not None:
         wanted = [str(s) for s in subgroups]
         return [s for s in wanted if s in present]
-    known = [s for s in SUBGROUP_ORDER if s in present]
-    return known + sorted(s for s in present if s not in SUBGROUP_ORDER)
+    known = [s for s in SUBGROUP_DISPLAY_ORDER if s in present]
+    return known + sorted(s for s in present if s not in SUBGROUP_DISPLAY_ORDER)
 
 
 def _marker_sizes(weights: pd.Series) -> pd.Series:
@@ -345,7 +302,7 @@ def forest_plot(
         prow = pooled[pooled["subgroup"].astype(str) == subgroup]
         if rows:
             rows.append(Row("spacer"))
-        rows.append(Row("header", SUBGROUP_LABELS.get(subgroup, subgroup.replace("_", " ")), group=subgroup))
+        rows.append(Row("header", subgroup_label(subgroup), group=subgroup))
         for index, record in block.iterrows():
             est, lo, hi = (to_float(record[c]) for c in ("estimate", "ci_lower", "ci_upper"))
             values += [est, lo, hi]
@@ -384,7 +341,7 @@ def forest_plot(
             totals = (count_cell(e_sum, n_sum) if finite(to_float(n_sum)) else "",)
         method_name = str(record.get("method")) if isinstance(record.get("method"), str) else chosen_method
         rows.append(Row(
-            "pooled", "Pooled" + (f" ({METHOD_LABELS.get(method_name, method_name)})" if method_name else ""),
+            "pooled", "Pooled" + (f" ({method_abbreviation(method_name)})" if method_name else ""),
             group=subgroup, cells=totals if left else (),
             right=(fmt_ci(est, lo, hi, digits),) + (("",) if has_weight else ()),
             estimate=est, lower=lo, upper=hi, pi_lower=pi_lo, pi_upper=pi_hi, colour=DIAMOND_COLOUR,
@@ -412,8 +369,8 @@ def forest_plot(
             + (f"; diamonds: random-effects estimates with {level} CI" if any_diamond else "")
             + (f"; vermillion bars: {level} prediction intervals" if any_pi else "") + "."]
     if chosen_method and any_diamond:
-        foot.append(f"Pooled ({METHOD_LABELS.get(chosen_method, chosen_method)}): random-effects model, "
-                    f"{METHOD_DESCRIPTIONS.get(chosen_method, chosen_method)}.")
+        foot.append(f"Pooled ({method_abbreviation(chosen_method)}): random-effects model, "
+                    f"{method_description(chosen_method)}.")
     with style_context():
         return draw_rows(
             rows, kind="forest", label_header="Study", left_columns=left, right_columns=right,

@@ -18,17 +18,19 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..vocab import SUBGROUP_LABELS
 from ._table import Column, Row, draw_rows, fmt_ci, numeric, ratio_limits, require_frame
 from .style import OKABE_ITO, style_context
 
 __all__ = ["nma_plot", "treatment_label", "POPULATION_LABELS"]
 
 POPULATION_ORDER = ("liver_met", "liver_limited")
+#: The NMA's populations; those that are also subgroups keep the subgroup's label.
 POPULATION_LABELS = {
-    "liver_met": "Liver metastases",
+    "liver_met": SUBGROUP_LABELS["liver_met"],
     "liver_limited": "Liver-limited metastases",
     "multiple_site": "Multiple-site metastases",
-    "all": "All patients",
+    "all": SUBGROUP_LABELS["all"],
 }
 ENDPOINT_COLOURS = {"OS": OKABE_ITO["blue"], "PFS": OKABE_ITO["vermillion"]}
 ABBREVIATIONS = {"ctfu": "CTFU", "ctca": "CTCA", "ictfu": "ICTFU", "bsc": "BSC", "hai": "HAI",

@@ -29,6 +29,8 @@ import matplotlib.style  # noqa: E402
 from cycler import cycler  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from ..vocab import AUDIT_STATUSES  # noqa: E402
+
 __all__ = [
     "OKABE_ITO",
     "INK",
@@ -75,7 +77,7 @@ STUDY_COLOURS = (
 STUDY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 #: Audit statuses, in the order they are stacked, and their fixed colours.
-STATUS_ORDER = ("consistent", "rounding", "discrepancy", "not_checkable")
+STATUS_ORDER = AUDIT_STATUSES
 STATUS_COLOURS = {
     "consistent": OKABE_ITO["bluish_green"],
     "rounding": OKABE_ITO["yellow"],

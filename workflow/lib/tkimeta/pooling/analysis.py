@@ -6,7 +6,7 @@ what and writes the rows of the output contracts (``ESTIMATE_COLUMNS``,
 ``STUDY_COLUMNS``, ``SUBGROUP_COLUMNS``). Estimates are back-transformed to the natural
 scale: proportions in [0, 1], medians in months, ratios as ratios.
 
-Method names (config.yaml):
+Method names (config.yaml; labels in :mod:`tkimeta.vocab`):
 
 ``glmm``
     binomial-normal random-intercept logistic model, ML (metafor ``rma.glmm(measure="PLO")``).
@@ -32,6 +32,7 @@ from ..stats import distributions as D
 from ..stats import proportions as prop
 from ..stats.glmm import glmm_logit
 from ..stats.rma import rma
+from ..vocab import CRC_ONLY, LEAVE_ONE_OUT, LIVER_SUBGROUPS, OVERALL, PRIMARY, SUBGROUPS, leave_one_out
 
 ESTIMATE_COLUMNS = [
     "outcome", "subgroup", "analysis", "method", "k", "estimate", "ci_lower", "ci_upper",
@@ -44,12 +45,14 @@ STUDY_COLUMNS = [
 ]
 SUBGROUP_COLUMNS = ["outcome", "analysis", "method", "q_between", "df", "p_value", "k_liver_met", "k_no_liver_met", "note"]
 
-SUBGROUP_ORDER = ["all", "liver_met", "no_liver_met"]
 _IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z")}
 
 
 def scale_of(family: str, outcome: str) -> str:
-    """How an outcome's estimates read on the natural scale: proportion, months or ratio."""
+    """How an outcome's estimates read on the natural scale: proportion, months or ratio.
+
+    ``family`` (proportion, logit or log) is defined in :mod:`tkimeta.vocab`.
+    """
     if outcome.startswith("median_"):
         return "months"
     return {"proportion": "proportion", "logit": "proportion", "log": "ratio"}[family]
@@ -179,7 +182,7 @@ def subgroup_difference(by_subgroup: dict[str, pd.DataFrame], family: str, metho
     As metafor does for separate subgroup models: a fixed-effect model on the
     subgroup estimates and their SEs; Q_between is its Q statistic, df = groups - 1.
     """
-    parts = [_analysis_scale(by_subgroup[g], family, method, level, nagq) for g in ("liver_met", "no_liver_met")]
+    parts = [_analysis_scale(by_subgroup[g], family, method, level, nagq) for g in LIVER_SUBGROUPS]
     if any(p is None for p in parts):
         return math.nan, 1, math.nan
     est = np.array([p[0] for p in parts])
@@ -190,15 +193,15 @@ def subgroup_difference(by_subgroup: dict[str, pd.DataFrame], family: str, metho
 
 def analyses(rows: pd.DataFrame, sensitivity: list[str]) -> list[tuple[str, pd.DataFrame]]:
     """The study sets: primary, CRC only, and leave-one-out (when k >= 3)."""
-    sets = [("primary", rows)]
+    sets = [(PRIMARY, rows)]
     studies = list(dict.fromkeys(rows["study_id"]))
-    if "crc_only" in sensitivity:
+    if CRC_ONLY in sensitivity:
         crc = rows[rows["cancer"] == "colorectal"]
         if 0 < crc["study_id"].nunique() < len(studies):
-            sets.append(("crc_only", crc))
-    if "leave_one_out" in sensitivity and len(studies) >= 3:
+            sets.append((CRC_ONLY, crc))
+    if LEAVE_ONE_OUT in sensitivity and len(studies) >= 3:
         for study in studies:
-            sets.append((f"loo_{study}", rows[rows["study_id"] != study]))
+            sets.append((leave_one_out(study), rows[rows["study_id"] != study]))
     return sets
 
 
@@ -212,16 +215,16 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
     own = inputs[inputs["outcome"] == outcome]
     if own.empty:
         empty_note = "no study reports this outcome"
-        estimates = pd.DataFrame([dict(outcome=outcome, subgroup="all", analysis="primary", method=methods[0], k=0,
+        estimates = pd.DataFrame([dict(outcome=outcome, subgroup=OVERALL, analysis=PRIMARY, method=methods[0], k=0,
                                        pooled=False, scale="", studies="", note=empty_note)], columns=ESTIMATE_COLUMNS)
         return estimates, pd.DataFrame(columns=STUDY_COLUMNS), pd.DataFrame(columns=SUBGROUP_COLUMNS)
     family = own["family"].iloc[0]
     estimate_rows, study_rows, test_rows = [], [], []
-    subgroups = [g for g in SUBGROUP_ORDER if g in set(own["subgroup"])]
+    subgroups = [g for g in SUBGROUPS if g in set(own["subgroup"])]
     for subgroup in subgroups:
         rows = own[own["subgroup"] == subgroup]
         for analysis, subset in analyses(rows, sensitivity):
-            for method in (methods if analysis == "primary" else methods[:1]):
+            for method in (methods if analysis == PRIMARY else methods[:1]):
                 result = pool(subset, family, method, level, min_k_pi, nagq)
                 estimate_rows.append(dict(
                     outcome=outcome, subgroup=subgroup, analysis=analysis, method=method,
@@ -229,13 +232,13 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
                     scale=scale_of(family, outcome), studies=";".join(subset["study_id"]),
                     note="; ".join(filter(None, [result.get("note"), _note(result["k"], result["pooled"], min_k_pi)]))))
         study_rows += _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup)
-    if {"liver_met", "no_liver_met"} <= set(subgroups):
-        by = {g: own[own["subgroup"] == g] for g in ("liver_met", "no_liver_met")}
+    if set(LIVER_SUBGROUPS) <= set(subgroups):
+        by = {g: own[own["subgroup"] == g] for g in LIVER_SUBGROUPS}
         for method in methods:
             test = subgroup_difference(by, family, method, level, nagq)
             k_a, k_b = len(by["liver_met"]), len(by["no_liver_met"])
             note = "between-subgroup comparison of pooled estimates (ecological); prefer the within-study contrasts"
-            test_rows.append(dict(outcome=outcome, analysis="primary", method=method, q_between=test[0], df=test[1],
+            test_rows.append(dict(outcome=outcome, analysis=PRIMARY, method=method, q_between=test[0], df=test[1],
                                   p_value=test[2], k_liver_met=k_a, k_no_liver_met=k_b, note=note))
     return (pd.DataFrame(estimate_rows, columns=ESTIMATE_COLUMNS), pd.DataFrame(study_rows, columns=STUDY_COLUMNS),
             pd.DataFrame(test_rows, columns=SUBGROUP_COLUMNS))

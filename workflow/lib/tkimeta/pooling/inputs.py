@@ -29,13 +29,13 @@ from ..audit.checks import grim_candidates
 from ..clean import location_rank, responders
 from ..stats import effects as fx
 from ..stats.proportions import logit
+from ..vocab import KIND_FAMILY, LIVER_SUBGROUPS, SUBGROUPS, outcome_kind
 
 INPUT_COLUMNS = [
     "outcome", "family", "subgroup", "study_id", "cancer", "events", "n", "yi", "sei",
     "estimate", "ci_lower", "ci_upper", "approximation", "source",
 ]
 
-LIVER_SUBGROUPS = ("liver_met", "no_liver_met")
 #: Grade bands that count as "grade 3 or higher", best coverage first.
 HIGH_BANDS = ["3plus", "3_5", "3_4", "3"]
 
@@ -57,9 +57,10 @@ def _num(text) -> float | None:
     return float(text) if isinstance(text, str) and text != "" else None
 
 
-def _row(outcome, family, subgroup, study, ctx, **values) -> dict:
+def _row(outcome, kind, subgroup, study, ctx, **values) -> dict:
+    """One input row; ``kind`` is the outcome kind, which sets the family (:mod:`tkimeta.vocab`)."""
     row = dict.fromkeys(INPUT_COLUMNS, "")
-    row.update(outcome=outcome, family=family, subgroup=subgroup, study_id=study,
+    row.update(outcome=outcome, family=KIND_FAMILY[kind], subgroup=subgroup, study_id=study,
                cancer=ctx.studies[study]["cancer"], approximation=False)
     row.update(values)
     return row
@@ -127,7 +128,7 @@ def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str)
                     break
         if overall is None:
             continue
-        rows.append(_row(measure, "proportion", "all", study, ctx, events=overall[0], n=overall[1], source=overall[2]))
+        rows.append(_row(measure, "response", "all", study, ctx, events=overall[0], n=overall[1], source=overall[2]))
         rows += _liver_split(rates, tables["baseline"], study, measure, overall, ctx)
     return rows
 
@@ -150,8 +151,8 @@ def _liver_split(rates, baseline, study, measure, overall, ctx) -> list[dict]:
         return []
     e_a, n_a, e_b, n_b = split
     return [
-        _row(measure, "proportion", "liver_met", study, ctx, events=e_a, n=n_a, source=how),
-        _row(measure, "proportion", "no_liver_met", study, ctx, events=e_b, n=n_b, source=how),
+        _row(measure, "response", "liver_met", study, ctx, events=e_a, n=n_a, source=how),
+        _row(measure, "response", "no_liver_met", study, ctx, events=e_b, n=n_b, source=how),
     ]
 
 
@@ -167,7 +168,7 @@ def adverse_event_inputs(tables: dict[str, pd.DataFrame], ctx: Context, term: st
             chosen = own[(own["grade_band"] == band) & (own["n"] != "")]
             if len(chosen):
                 r = chosen.iloc[0]
-                rows.append(_row(outcome, "proportion", "all", study, ctx, events=int(r["count"]), n=int(r["n"]),
+                rows.append(_row(outcome, outcome_kind(outcome), "all", study, ctx, events=int(r["count"]), n=int(r["n"]),
                                  source=f"'{r['term']}' grade {band}, {r['location']} ({r['row_id']})"))
                 break
     return rows
@@ -215,14 +216,14 @@ def median_inputs(tables, ctx, endpoint, audit) -> list[dict]:
     outcome = f"median_{endpoint}"
     rows = []
     for study in ctx.single_arm:
-        for population in ("all",) + LIVER_SUBGROUPS:
+        for population in SUBGROUPS:
             row = _survival_row(tables["survival"], study, population, endpoint)
             if row is None:
                 continue
             est = log_median(row, audit, ctx.ci_level)
             if est is None:
                 continue
-            rows.append(_row(outcome, "log", population, study, ctx, yi=est.estimate, sei=est.se,
+            rows.append(_row(outcome, "medians", population, study, ctx, yi=est.estimate, sei=est.se,
                              estimate=row["median"], ci_lower=row["ci_lower"], ci_upper=row["ci_upper"],
                              approximation=est.approximate, source=f"{est.source}; {row['location']} ({row['row_id']})"))
     return rows
@@ -242,7 +243,7 @@ def ratio_of_medians_inputs(tables, ctx, endpoint, audit) -> list[dict]:
         ratio = fx.log_ratio_of_medians(math.exp(estimates[0].estimate), estimates[0].se,
                                         math.exp(estimates[1].estimate), estimates[1].se)
         z = fx._z(ctx.ci_level)
-        rows.append(_row(outcome, "log", "all", study, ctx, yi=ratio.estimate, sei=ratio.se,
+        rows.append(_row(outcome, "contrasts", "all", study, ctx, yi=ratio.estimate, sei=ratio.se,
                          estimate=math.exp(ratio.estimate), ci_lower=math.exp(ratio.estimate - z * ratio.se),
                          ci_upper=math.exp(ratio.estimate + z * ratio.se),
                          approximation=estimates[0].approximate or estimates[1].approximate,
@@ -268,7 +269,7 @@ def hazard_ratio_inputs(tables, ctx, endpoint) -> list[dict]:
             if r["level"] == "no" and r["reference"] == "yes":  # orient as liver vs none
                 est, lo, hi = 1 / est, 1 / hi, 1 / lo
             se = fx.se_log_ratio_from_ci(lo, hi, level=float(r["ci_level"] or 95) / 100)
-            rows.append(_row(outcome, "log", "all", study, ctx, yi=math.log(est), sei=se, estimate=est,
+            rows.append(_row(outcome, "contrasts", "all", study, ctx, yi=math.log(est), sei=se, estimate=est,
                              ci_lower=lo, ci_upper=hi,
                              source=f"printed HR ({r['test']}), SE from its CI; {r['location']} ({r['row_id']})"))
             continue
@@ -300,7 +301,7 @@ def _tierney(tables, ctx, study, endpoint, own):
     ratio = sizes["liver_met"] / sizes["no_liver_met"]
     est = fx.hr_from_logrank(p, events, direction="hr_above_1" if worse else "hr_below_1", ratio=ratio)
     z = fx._z(ctx.ci_level)
-    return _row(f"HR_{endpoint}_liver", "log", "all", study, ctx, yi=est.estimate, sei=est.se,
+    return _row(f"HR_{endpoint}_liver", "contrasts", "all", study, ctx, yi=est.estimate, sei=est.se,
                 estimate=math.exp(est.estimate), ci_lower=math.exp(est.estimate - z * est.se),
                 ci_upper=math.exp(est.estimate + z * est.se), approximation=True,
                 source=(f"Tierney et al. 2007 from log-rank p = {p} ({_preferred(logrank).iloc[0]['row_id']}), "
@@ -322,7 +323,7 @@ def odds_ratio_inputs(proportion_rows: list[dict], ctx, measure: str) -> list[di
         a, b = pair["liver_met"], pair["no_liver_met"]
         yi, vi = fx.log_odds_ratio(a["events"], a["n"] - a["events"], b["events"], b["n"] - b["events"])
         yi, se = float(yi), float(np.sqrt(vi))
-        rows.append(_row(f"OR_{measure}_liver", "log", "all", study, ctx, yi=yi, sei=se, estimate=math.exp(yi),
+        rows.append(_row(f"OR_{measure}_liver", "contrasts", "all", study, ctx, yi=yi, sei=se, estimate=math.exp(yi),
                          ci_lower=math.exp(yi - z * se), ci_upper=math.exp(yi + z * se),
                          approximation=False,
                          source=f"{a['events']}/{a['n']} vs {b['events']}/{b['n']} ({a['source']})"))
@@ -347,7 +348,7 @@ def landmark_inputs(tables, ctx) -> list[dict]:
             if not 0 < lo < p < hi < 1:
                 continue
             se = (logit(hi) - logit(lo)) / (2 * z)
-            rows.append(_row(outcome, "logit", "all", study, ctx, yi=float(logit(p)), sei=float(se),
+            rows.append(_row(outcome, "landmarks", "all", study, ctx, yi=float(logit(p)), sei=float(se),
                              estimate=p, ci_lower=lo, ci_upper=hi, approximation=True,
                              source=f"Kaplan-Meier rate, SE from its CI on the logit scale; {r['location']} ({r['row_id']})"))
     return rows

@@ -13,40 +13,19 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..clean import location_rank
-from ..pooling.analysis import SUBGROUP_ORDER
-
-#: How each outcome is labelled and formatted in the report.
-OUTCOME_LABELS = {
-    "ORR": "Objective response rate", "DCR": "Disease control rate", "CBR": "Clinical benefit rate",
-    "AE_any": "Adverse events, any grade", "AE_grade3plus": "Adverse events, grade 3 or higher",
-    "median_PFS": "Median PFS (months)", "median_OS": "Median OS (months)",
-    "HR_PFS_liver": "HR for PFS, liver metastasis vs none", "HR_OS_liver": "HR for OS, liver metastasis vs none",
-    "RoM_PFS_liver": "Ratio of median PFS, liver metastasis vs none",
-    "RoM_OS_liver": "Ratio of median OS, liver metastasis vs none",
-    "OR_ORR_liver": "Odds ratio of response, liver metastasis vs none",
-    "OR_DCR_liver": "Odds ratio of disease control, liver metastasis vs none",
-    "OR_CBR_liver": "Odds ratio of clinical benefit, liver metastasis vs none",
-}
-SUBGROUP_LABELS = {"all": "All patients", "liver_met": "Liver metastasis", "no_liver_met": "No liver metastasis"}
-METHOD_LABELS = {
-    "glmm": "GLMM (ML)", "reml_hksj": "REML + HKSJ", "reml": "REML", "dl": "DerSimonian-Laird",
-    "ft_reml": "Freeman-Tukey (REML)",
-}
-STATUS_ORDER = ["consistent", "rounding", "discrepancy", "not_checkable"]
-
-
-def outcome_label(outcome: str) -> str:
-    if outcome in OUTCOME_LABELS:
-        return OUTCOME_LABELS[outcome]
-    if outcome.startswith("landmark_"):
-        _, endpoint, time = outcome.split("_")
-        return f"{endpoint} rate at {time[:-1]} months"
-    if outcome.startswith("AE_"):
-        term = outcome[3:]
-        high = term.endswith("_grade3plus")
-        term = term.removesuffix("_grade3plus").replace("_", " ")
-        return f"{term.capitalize()}{', grade 3 or higher' if high else ', any grade'}"
-    return outcome
+from ..vocab import (
+    AUDIT_STATUSES,
+    CRC_ONLY,
+    LEAVE_ONE_OUT_PREFIX,
+    METHOD_SETS,
+    OVERALL,
+    PRIMARY,
+    SUBGROUPS,
+    analysis_label,
+    method_label,
+    outcome_label,
+    subgroup_label,
+)
 
 
 def fmt_value(value: float, scale: str) -> str:
@@ -82,7 +61,7 @@ def estimate_text(row: Mapping) -> str:
     return f"{fmt_value(row['estimate'], scale)} (95% CI {fmt_interval(row['ci_lower'], row['ci_upper'], scale)})"
 
 
-def _estimate(estimates: pd.DataFrame, outcome: str, subgroup: str = "all", analysis: str = "primary",
+def _estimate(estimates: pd.DataFrame, outcome: str, subgroup: str = OVERALL, analysis: str = PRIMARY,
               method: str | None = None) -> Mapping | None:
     rows = estimates[(estimates["outcome"] == outcome) & (estimates["subgroup"] == subgroup)
                      & (estimates["analysis"] == analysis)]
@@ -91,7 +70,7 @@ def _estimate(estimates: pd.DataFrame, outcome: str, subgroup: str = "all", anal
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
-def outcome_variables(estimates: pd.DataFrame, outcome: str, subgroup: str = "all", method: str | None = None) -> dict:
+def outcome_variables(estimates: pd.DataFrame, outcome: str, subgroup: str = OVERALL, method: str | None = None) -> dict:
     """Variables for one outcome/subgroup: estimate text, k, heterogeneity."""
     row = _estimate(estimates, outcome, subgroup, method=method)
     if row is None:
@@ -105,7 +84,7 @@ def outcome_variables(estimates: pd.DataFrame, outcome: str, subgroup: str = "al
         "i2": "NA" if math.isnan(row["i2"]) else f"{row['i2']:.0f}%",
         "tau2": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
         "pi": fmt_interval(row["pi_lower"], row["pi_upper"], scale),
-        "method": METHOD_LABELS.get(row["method"], row["method"]),
+        "method": method_label(row["method"]),
         "studies": ", ".join(str(row["studies"]).split(";")) if isinstance(row["studies"], str) else "",
     }
 
@@ -128,8 +107,7 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
             "min_k_pi": str(config["pooling"]["min_k_prediction_interval"]),
         },
         "methods": {
-            "proportions": METHOD_LABELS[config["pooling"]["proportions"]["primary"]],
-            "continuous": METHOD_LABELS[config["pooling"]["continuous"]["primary"]],
+            **{method_set: method_label(config["pooling"][method_set]["primary"]) for method_set in METHOD_SETS},
             "nagq": str(config["pooling"]["proportions"]["glmm_quadrature_points"]),
             "denominator": config["pooling"]["response_denominator"],
         },
@@ -141,24 +119,24 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
     for outcome in estimates["outcome"].unique():
         key = outcome.replace("-", "_")
         method = primary_methods.get(outcome)
-        v["outcomes"][key] = {g: outcome_variables(estimates, outcome, g, method) for g in SUBGROUP_ORDER}
+        v["outcomes"][key] = {g: outcome_variables(estimates, outcome, g, method) for g in SUBGROUPS}
         dl = _estimate(estimates, outcome, method="dl")
         v["outcomes"][key]["dl"] = estimate_text(dl) if dl else "NA"
-        loo = estimates[(estimates["outcome"] == outcome) & estimates["analysis"].str.startswith("loo_")
-                        & (estimates["subgroup"] == "all")]
+        loo = estimates[(estimates["outcome"] == outcome) & estimates["analysis"].str.startswith(LEAVE_ONE_OUT_PREFIX)
+                        & (estimates["subgroup"] == OVERALL)]
         if len(loo):
             scale = loo["scale"].iloc[0]
             v["outcomes"][key]["loo_range"] = (f"{fmt_value(loo['estimate'].min(), scale)} to "
                                                f"{fmt_value(loo['estimate'].max(), scale)}")
         else:  # too few studies to leave one out (the report says NA, as for crc_only)
             v["outcomes"][key]["loo_range"] = "NA"
-        crc = _estimate(estimates, outcome, analysis="crc_only", method=method)
+        crc = _estimate(estimates, outcome, analysis=CRC_ONLY, method=method)
         v["outcomes"][key]["crc_only"] = estimate_text(crc) if crc else "NA"
     for row in tests.itertuples():
         if row.method == primary_methods.get(row.outcome):
             v["tests"][row.outcome] = {"q": f"{row.q_between:.2f}", "df": str(int(row.df)), "p": fmt_p(row.p_value)}
     for row in audit_summary.itertuples():
-        v["audit"][row.study_id] = {s: str(getattr(row, s)) for s in STATUS_ORDER + ["total"]}
+        v["audit"][row.study_id] = {s: str(getattr(row, s)) for s in [*AUDIT_STATUSES, "total"]}
     return v
 
 
@@ -243,7 +221,7 @@ def corrections_table(corrections: pd.DataFrame) -> pd.DataFrame:
 
 
 def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], outcomes: list[str],
-                 subgroups=("all",)) -> pd.DataFrame:
+                 subgroups=(OVERALL,)) -> pd.DataFrame:
     rows = []
     for outcome in outcomes:
         for subgroup in subgroups:
@@ -252,13 +230,13 @@ def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], ou
                 continue
             scale = row["scale"]
             rows.append({
-                "Outcome": outcome_label(outcome), "Subgroup": SUBGROUP_LABELS.get(subgroup, subgroup),
+                "Outcome": outcome_label(outcome), "Subgroup": subgroup_label(subgroup),
                 "k": int(row["k"]),
                 "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " (").replace("not reported by any study", "NR"),
                 "95% PI": fmt_interval(row["pi_lower"], row["pi_upper"], scale),
                 "I²": "NA" if math.isnan(row["i2"]) else f"{row['i2']:.0f}%",
                 "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
-                "Method": METHOD_LABELS.get(row["method"], row["method"]) if row["k"] > 1 else "single study, not pooled",
+                "Method": method_label(row["method"]) if row["k"] > 1 else "single study, not pooled",
             })
     return pd.DataFrame(rows)
 
@@ -267,10 +245,10 @@ def methods_table(estimates: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """Each pooled outcome (all patients) under every method of the primary analysis."""
     rows = []
     for outcome in outcomes:
-        own = estimates[(estimates["outcome"] == outcome) & (estimates["subgroup"] == "all")
-                        & (estimates["analysis"] == "primary") & (estimates["k"] > 1)]
+        own = estimates[(estimates["outcome"] == outcome) & (estimates["subgroup"] == OVERALL)
+                        & (estimates["analysis"] == PRIMARY) & (estimates["k"] > 1)]
         for row in own.to_dict("records"):
-            rows.append({"Outcome": outcome_label(outcome), "Method": METHOD_LABELS.get(row["method"], row["method"]),
+            rows.append({"Outcome": outcome_label(outcome), "Method": method_label(row["method"]),
                          "k": int(row["k"]), "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
                          "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}"})
     return pd.DataFrame(rows)
@@ -280,12 +258,10 @@ def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str
     rows = []
     for outcome in outcomes:
         method = primary_methods.get(outcome)
-        own = estimates[(estimates["outcome"] == outcome) & (estimates["subgroup"] == "all")
-                        & (estimates["method"] == method) & (estimates["analysis"] != "primary")]
+        own = estimates[(estimates["outcome"] == outcome) & (estimates["subgroup"] == OVERALL)
+                        & (estimates["method"] == method) & (estimates["analysis"] != PRIMARY)]
         for row in own.to_dict("records"):
-            analysis = row["analysis"]
-            label = "CRC studies only" if analysis == "crc_only" else f"without {analysis[4:]}"
-            rows.append({"Outcome": outcome_label(outcome), "Analysis": label, "k": int(row["k"]),
+            rows.append({"Outcome": outcome_label(outcome), "Analysis": analysis_label(row["analysis"]), "k": int(row["k"]),
                          "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " (")})
     return pd.DataFrame(rows)
 
@@ -297,7 +273,7 @@ def subgroup_test_table(tests: pd.DataFrame, primary_methods: Mapping[str, str])
         "k (liver / no liver)": [f"{a} / {b}" for a, b in zip(own["k_liver_met"], own["k_no_liver_met"])],
         "Q between": [f"{q:.2f}" for q in own["q_between"]], "df": own["df"].astype(int),
         "p": [fmt_p(p) for p in own["p_value"]],
-        "Method": [METHOD_LABELS.get(m, m) for m in own["method"]],
+        "Method": [method_label(m) for m in own["method"]],
     })
 
 
@@ -309,7 +285,7 @@ def inputs_table(inputs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
             value = f"{int(r['events'])}/{int(r['n'])}"
         else:
             value = f"{math.exp(r['yi']):.2f} (SE of log {r['sei']:.3f})" if r["family"] == "log" else f"{r['estimate']:.3f}"
-        rows.append({"Outcome": outcome_label(r["outcome"]), "Subgroup": SUBGROUP_LABELS.get(r["subgroup"], r["subgroup"]),
+        rows.append({"Outcome": outcome_label(r["outcome"]), "Subgroup": subgroup_label(r["subgroup"]),
                      "Study": r["study_id"], "Input": value, "Source": r["source"]})
     return pd.DataFrame(rows)
 

@@ -1,0 +1,280 @@
+"""The workflow's vocabulary: outcome, subgroup, method and analysis names, their
+display labels, their order and their families, defined once.
+
+pooling/, plots/ and report/ import their names and labels from here, and so do the
+Snakemake rules at parse time; so this module is plain Python (no pandas, no
+matplotlib). Which outcomes are pooled is config.yaml's business (``outcomes``); this
+module says what an outcome name means and how it is labelled.
+
+Terms, each with one meaning:
+
+outcome kind
+    The ``outcomes`` list of config.yaml an outcome comes from (:data:`OUTCOME_KINDS`):
+    response, adverse_events, ae_terms (each term gives ``AE_<term>`` and
+    ``AE_<term>_grade3plus``), medians, landmarks, contrasts.
+family
+    How a study's data enter the pooling (:data:`FAMILIES`; the ``family`` column of
+    results/pooled/inputs.csv): ``proportion`` (events and n), ``logit`` (yi and sei of
+    a logit rate) or ``log`` (yi and sei of a log median or a log ratio).
+method set
+    The section of config.yaml ``pooling`` whose primary and sensitivity methods pool an
+    outcome (:data:`METHOD_SETS`): ``proportions`` for the proportion family,
+    ``continuous`` (inverse variance on the transformed scale) for logit and log.
+scale
+    How an outcome's estimates read once back-transformed (:data:`SCALES`; the
+    ``scale`` column of results/pooled/estimates.csv): proportion, months or ratio.
+subgroup
+    The patients a pooled estimate is about (:data:`SUBGROUPS`): all patients, or one
+    side of the liver-metastasis split (:data:`LIVER_SUBGROUPS`).
+analysis
+    The set of studies pooled: ``primary`` (all), ``crc_only`` or ``loo_<study>``
+    (leave one out); config.yaml ``pooling.sensitivity_analyses`` switches the last two on.
+method
+    The pooling model (:data:`METHOD_LABELS`), chosen per method set in config.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+# --- subgroups -------------------------------------------------------------------------
+
+#: All patients of a study.
+OVERALL = "all"
+#: The liver-metastasis split (with, without), as the subgroup test compares it.
+LIVER_SUBGROUPS = ("liver_met", "no_liver_met")
+#: Every subgroup, in the order the pooled results are computed and written.
+SUBGROUPS = (OVERALL, *LIVER_SUBGROUPS)
+#: The order figures and tables show subgroups in: the split first, all patients last
+#: (the overall estimate closes a subgroup forest plot).
+SUBGROUP_DISPLAY_ORDER = (*LIVER_SUBGROUPS, OVERALL)
+SUBGROUP_LABELS = {
+    "all": "All patients",
+    "liver_met": "Liver metastases",
+    "no_liver_met": "No liver metastases",
+}
+
+
+def subgroup_label(subgroup: str) -> str:
+    """Display label of a subgroup (an unknown token with its underscores as spaces)."""
+    return SUBGROUP_LABELS.get(str(subgroup), str(subgroup).replace("_", " "))
+
+
+# --- outcomes: kinds, families, method sets, scales --------------------------------------
+
+#: The config.yaml ``outcomes`` lists, in the order their outcomes are pooled and shown.
+OUTCOME_KINDS = ("response", "adverse_events", "ae_terms", "medians", "landmarks", "contrasts")
+FAMILIES = ("proportion", "logit", "log")
+METHOD_SETS = ("proportions", "continuous")
+SCALES = ("proportion", "months", "ratio")
+
+KIND_FAMILY = {
+    "response": "proportion",
+    "adverse_events": "proportion",
+    "ae_terms": "proportion",
+    "medians": "log",
+    "landmarks": "logit",
+    "contrasts": "log",
+}
+FAMILY_METHOD_SET = {"proportion": "proportions", "logit": "continuous", "log": "continuous"}
+KIND_SCALE = {
+    "response": "proportion",
+    "adverse_events": "proportion",
+    "ae_terms": "proportion",
+    "medians": "months",
+    "landmarks": "proportion",
+    "contrasts": "ratio",
+}
+
+#: Suffix of the grade >= 3 outcome of an adverse-event term (AE_<term>_grade3plus).
+GRADE3PLUS_SUFFIX = "_grade3plus"
+
+
+def ae_term_outcomes(term: str) -> list[str]:
+    """The two outcomes of a harmonised adverse-event term: any grade, grade >= 3."""
+    return [f"AE_{term}", f"AE_{term}{GRADE3PLUS_SUFFIX}"]
+
+
+def outcomes_by_kind(outcomes: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Outcome names per kind from config.yaml ``outcomes`` (AE terms expanded), in config order."""
+    by_kind = {}
+    for kind in OUTCOME_KINDS:
+        names = list(outcomes.get(kind, []))
+        by_kind[kind] = [o for term in names for o in ae_term_outcomes(term)] if kind == "ae_terms" else names
+    return by_kind
+
+
+def config_outcomes(outcomes: Mapping[str, list[str]]) -> list[str]:
+    """Every outcome config.yaml ``outcomes`` asks for, kind by kind in :data:`OUTCOME_KINDS` order."""
+    return [o for names in outcomes_by_kind(outcomes).values() for o in names]
+
+
+_LANDMARK = re.compile(r"^landmark_([A-Za-z]+)_([0-9]+)m$")
+_CONTRAST = re.compile(r"^(HR|RoM|OR)_([A-Za-z0-9]+)(?:_(.*))?$")
+
+
+def outcome_kind(outcome: str) -> str | None:
+    """The kind of an outcome name, read from the name; None when it follows no known pattern."""
+    name = str(outcome)
+    if name in RESPONSE_LABELS:
+        return "response"
+    if name in ADVERSE_EVENT_LABELS:
+        return "adverse_events"
+    if name.startswith("AE_") and len(name) > 3:
+        return "ae_terms"
+    if name.startswith("median_"):
+        return "medians"
+    if _LANDMARK.match(name):
+        return "landmarks"
+    if _CONTRAST.match(name):
+        return "contrasts"
+    return None
+
+
+def outcome_scale(outcome: str) -> str | None:
+    """proportion, months or ratio, from the outcome name (None for an unknown name)."""
+    kind = outcome_kind(outcome)
+    return KIND_SCALE[kind] if kind else None
+
+
+# --- outcome labels ----------------------------------------------------------------------
+
+GRADE_LABELS = {"any": "any grade", "grade3plus": "grade 3 or higher"}
+RESPONSE_LABELS = {"ORR": "Objective response rate", "DCR": "Disease control rate", "CBR": "Clinical benefit rate"}
+#: What a response rate counts (used in the label of its odds ratio, OR_<rate>_liver).
+RESPONSE_EVENTS = {"ORR": "response", "DCR": "disease control", "CBR": "clinical benefit"}
+ADVERSE_EVENT_LABELS = {
+    "AE_any": f"Adverse events, {GRADE_LABELS['any']}",
+    "AE_grade3plus": f"Adverse events, {GRADE_LABELS['grade3plus']}",
+}
+MEDIAN_LABELS = {"median_PFS": "Median PFS (months)", "median_OS": "Median OS (months)"}
+#: Outcomes with a fixed label; AE terms, landmarks and contrasts are composed by
+#: :func:`outcome_label`.
+OUTCOME_LABELS = {**RESPONSE_LABELS, **ADVERSE_EVENT_LABELS, **MEDIAN_LABELS}
+
+#: Harmonised adverse-event terms whose label is not the term with spaces.
+AE_TERM_LABELS = {
+    "any_ae": "Any adverse event",
+    "any_trae": "Any treatment-related AE",
+    "any_irae": "Any immune-related AE",
+    "hand_foot_skin_reaction": "Hand-foot skin reaction",
+    "nausea_vomiting": "Nausea/vomiting",
+    "rccep": "RCCEP",
+    "treatment_related_death": "Treatment-related death",
+    "creatinine_increased": "Creatinine increased",
+}
+
+#: Within-study contrast measures, in the order they are shown, with their names.
+CONTRAST_MEASURES = {"HR": "Hazard ratio", "RoM": "Ratio of medians", "OR": "Odds ratio"}
+#: How a contrast's label starts; ``{}`` is the endpoint (the event counted, for an OR).
+CONTRAST_LABELS = {"HR": "HR for {}", "RoM": "Ratio of median {}", "OR": "Odds ratio of {}"}
+#: What a contrast compares, by the suffix of its name (HR_PFS_liver: liver).
+CONTRAST_COMPARISONS = {"liver": "liver metastasis vs none"}
+
+
+def ae_term_label(term: str) -> str:
+    """Display label of a harmonised adverse-event term (hand_foot_skin_reaction -> 'Hand-foot skin reaction')."""
+    term = str(term)
+    if term in AE_TERM_LABELS:
+        return AE_TERM_LABELS[term]
+    text = term.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def outcome_label(outcome: str) -> str:
+    """Display label of an outcome name, in figures and tables alike.
+
+    ORR -> 'Objective response rate', AE_hypertension_grade3plus -> 'Hypertension, grade 3
+    or higher', landmark_PFS_6m -> 'PFS rate at 6 months', HR_OS_liver -> 'HR for OS,
+    liver metastasis vs none'; an unknown name with its underscores as spaces.
+    """
+    name = str(outcome)
+    if name in OUTCOME_LABELS:
+        return OUTCOME_LABELS[name]
+    kind = outcome_kind(name)
+    if kind == "ae_terms":
+        term = name[3:]
+        grade = "grade3plus" if term.endswith(GRADE3PLUS_SUFFIX) else "any"
+        return f"{ae_term_label(term.removesuffix(GRADE3PLUS_SUFFIX))}, {GRADE_LABELS[grade]}"
+    if kind == "landmarks":
+        endpoint, months = _LANDMARK.match(name).groups()
+        return f"{endpoint} rate at {months} months"
+    if kind == "contrasts":
+        measure, endpoint, rest = _CONTRAST.match(name).groups()
+        text = CONTRAST_LABELS[measure].format(RESPONSE_EVENTS.get(endpoint, endpoint) if measure == "OR" else endpoint)
+        if rest in CONTRAST_COMPARISONS:
+            text += f", {CONTRAST_COMPARISONS[rest]}"
+        elif rest:
+            text += f" ({rest.replace('_', ' ')})"
+        return text
+    return name.replace("_", " ")
+
+
+# --- methods -----------------------------------------------------------------------------
+
+#: Pooling methods, as tables name them.
+METHOD_LABELS = {
+    "glmm": "GLMM (ML)",
+    "reml_hksj": "REML + HKSJ",
+    "reml": "REML",
+    "dl": "DerSimonian-Laird",
+    "ft_reml": "Freeman-Tukey (REML)",
+}
+#: Short names for figures, where a footnote gives the description.
+METHOD_ABBREVIATIONS = {"glmm": "GLMM", "reml_hksj": "REML + HKSJ", "reml": "REML", "dl": "DL", "ft_reml": "FT + REML"}
+METHOD_DESCRIPTIONS = {
+    "glmm": "binomial-normal GLMM (logit, maximum likelihood)",
+    "reml_hksj": "inverse variance, REML τ², Hartung-Knapp-Sidik-Jonkman CI",
+    "reml": "inverse variance, REML τ²",
+    "dl": "inverse variance, DerSimonian-Laird τ²",
+    "ft_reml": "Freeman-Tukey double arcsine, REML τ²",
+}
+#: The methods each method set can use (workflow/schemas/config.schema.yaml lists the same).
+SET_METHODS = {
+    "proportions": ("glmm", "reml_hksj", "reml", "dl", "ft_reml"),
+    "continuous": ("reml_hksj", "reml", "dl"),
+}
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method, method)
+
+
+def method_abbreviation(method: str) -> str:
+    return METHOD_ABBREVIATIONS.get(method, method)
+
+
+def method_description(method: str) -> str:
+    return METHOD_DESCRIPTIONS.get(method, method)
+
+
+# --- analyses ----------------------------------------------------------------------------
+
+PRIMARY = "primary"
+CRC_ONLY = "crc_only"
+#: One analysis per study, each without that study (named by :func:`leave_one_out`).
+LEAVE_ONE_OUT = "leave_one_out"
+#: The sensitivity analyses config.yaml ``pooling.sensitivity_analyses`` can switch on.
+SENSITIVITY_ANALYSES = (CRC_ONLY, LEAVE_ONE_OUT)
+LEAVE_ONE_OUT_PREFIX = "loo_"
+ANALYSIS_LABELS = {PRIMARY: "Primary analysis", CRC_ONLY: "CRC studies only"}
+
+
+def leave_one_out(study: str) -> str:
+    """Name of the analysis without ``study`` (loo_<study>)."""
+    return f"{LEAVE_ONE_OUT_PREFIX}{study}"
+
+
+def analysis_label(analysis: str) -> str:
+    """'CRC studies only', 'without anlo_sts' (loo_anlo_sts), ..."""
+    name = str(analysis)
+    if name.startswith(LEAVE_ONE_OUT_PREFIX):
+        return f"without {name.removeprefix(LEAVE_ONE_OUT_PREFIX)}"
+    return ANALYSIS_LABELS.get(name, name.replace("_", " "))
+
+
+# --- audit -------------------------------------------------------------------------------
+
+#: Audit statuses, in the order figures stack and tables list them.
+AUDIT_STATUSES = ("consistent", "rounding", "discrepancy", "not_checkable")
