@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .tables import CLEAN_TABLES, GATHERED_TABLES
-from .validate import Table
+from .ocr import repair_counts
+from .tables import CLEAN_TABLES, CORRECTION_COLUMNS, GATHERED_TABLES
+from .validate import Table, load_schema
 
 #: Column order of each cleaned long table: the raw columns, then what cleaning adds.
 ADDED_COLUMNS = ["row_id", "corrected"]
@@ -138,13 +139,8 @@ def _mark_preferred(frame: pd.DataFrame, group_by: list[str], completeness) -> l
     return flags
 
 
-CORRECTION_COLUMNS = ["study_id", "table", "row_id", "column", "printed", "corrected", "rule", "reason"]
-
-
 def clean_columns(kind: str) -> list[str]:
     """Columns of a cleaned per-study table."""
-    from .validate import load_schema
-
     if kind == "corrections":
         return CORRECTION_COLUMNS
     raw_kind = "response" if kind == "response_counts" else kind
@@ -166,8 +162,6 @@ def clean_study(study: str, tables: dict[str, Table], repair_ocr: bool) -> dict[
     Returns every table of :data:`CLEAN_TABLES`, empty (header only) where the study has
     no such data, so that every study yields the same set of files.
     """
-    from .ocr import repair_counts
-
     frames = {kind: table_frame(table, study) for kind, table in tables.items()}
     if "response" in frames:
         frames["response_counts"] = frames.pop("response")
