@@ -1,4 +1,5 @@
-"""Tests for tkimeta.audit.checks: concrete printed numbers, specific statuses."""
+"""Tests for the generic audit checks (tkimeta.audit.*_checks, printed, result): concrete
+printed numbers, specific statuses."""
 
 import math
 from decimal import Decimal
@@ -6,27 +7,21 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from tkimeta.audit.checks import (
-    CheckResult,
+from tkimeta.audit.cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
+from tkimeta.audit.printed import decimals_of, round_to
+from tkimeta.audit.proportion_checks import (
     binomial_ci,
     binomial_ci_check,
     clopper_pearson_check,
-    decimals_of,
-    duplicate_pairs,
-    events_vs_maturity,
     grim_candidates,
     grim_percent,
-    hr_midpoint_check,
-    implied_p_from_ci,
-    median_ci_shape,
-    p_from_ci_check,
     percent_from_count,
-    ranking_order_check,
-    round_to,
-    same_quantity_across_locations,
     sum_check,
     which_denominator,
 )
+from tkimeta.audit.ratio_checks import hr_midpoint_check, implied_p_from_ci, p_from_ci_check
+from tkimeta.audit.result import CheckResult
+from tkimeta.audit.survival_checks import events_vs_maturity, median_ci_shape
 
 MISSING = [None, float("nan"), pd.NA, "", "NR"]
 

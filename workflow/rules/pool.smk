@@ -6,7 +6,8 @@ rule pool_inputs:
     input:
         tables=expand("results/clean/{kind}.csv", kind=GATHERED_TABLES),
         audit="results/audit/audit.csv",
-        code=lib("pooling/inputs.py", "stats/effects.py", "stats/proportions.py", "clean.py", "audit/checks.py", "io.py"),
+        code=lib("pooling/inputs.py", "stats/effects.py", "stats/proportions.py", "clean.py",
+                 "audit/proportion_checks.py", "audit/printed.py", "audit/result.py", "io.py"),
     output:
         inputs="results/pooled/inputs.csv",
     params:

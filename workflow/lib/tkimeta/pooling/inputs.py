@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..audit.checks import grim_candidates
+from ..audit.proportion_checks import grim_candidates
 from ..clean import location_rank, responders
 from ..stats import effects as fx
 from ..stats.proportions import logit
