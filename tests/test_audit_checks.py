@@ -172,6 +172,24 @@ def test_clopper_pearson_values():
     assert binomial_ci(10, 10)[1] == 100.0
 
 
+def test_shared_intervals_are_those_of_the_pooled_analysis():
+    from tkimeta.stats import proportions as prop
+
+    for method, ours in (("clopper_pearson", prop.clopper_pearson), ("wilson", prop.wilson), ("wald", prop.wald)):
+        lo, hi = ours(11, 68, 0.9)
+        assert binomial_ci(11, 68, method, 0.9) == (100 * lo, 100 * hi)
+
+
+def test_levels_are_fractions_not_percentages():
+    assert binomial_ci(11, 68, "wilson_cc", 0.95) == binomial_ci(11, 68, "wilson_cc")
+    with pytest.raises(ValueError, match="level"):
+        binomial_ci(11, 68, "agresti_coull", 95)
+    with pytest.raises(ValueError, match="level"):
+        clopper_pearson_check(11, 68, "8.4", "27.1", level=95)
+    with pytest.raises(ValueError, match="level"):
+        p_from_ci_check("0.60", "0.45", "0.80", "0.001", level=95)
+
+
 def test_cp_orr_11_of_68_consistent():
     r = clopper_pearson_check(11, 68, "8.4", "27.1")
     assert r.status == "consistent"

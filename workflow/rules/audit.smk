@@ -6,7 +6,8 @@ rule audit_study:
     input:
         tables=expand("results/clean/studies/{{study}}/{kind}.csv", kind=CLEAN_TABLES),
         code=lib("audit/study.py", "audit/result.py", "audit/printed.py", "audit/proportion_checks.py",
-                 "audit/survival_checks.py", "audit/ratio_checks.py", "audit/cross_checks.py", "clean.py", "io.py"),
+                 "audit/survival_checks.py", "audit/ratio_checks.py", "audit/cross_checks.py", "stats/proportions.py",
+                 "clean.py", "io.py"),
     output:
         audit="results/audit/{study}.csv",
     log:

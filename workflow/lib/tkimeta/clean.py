@@ -235,3 +235,12 @@ def responders(counts: pd.DataFrame, population: str, measure: str, denominator:
     if unprinted and sum(v for v in printed.values() if v is not None) != n:
         return None
     return Responders(sum(printed[c] or 0 for c in needed), n, denominator, row["location"], row["source_rows"], unprinted)
+
+
+def ci_level_fraction(printed: str) -> float:
+    """The confidence level of a cleaned row as the library uses it, a fraction (0.95).
+
+    The tables keep the level as the paper printed it, in percent (``"95"``); an empty
+    cell means 95%. This is the one place where the printed percentage is converted.
+    """
+    return float(printed) / 100 if printed not in (None, "") else 0.95

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..stats import distributions as D
+from ..stats import proportions as prop
 from .printed import (
     OTHER_MODES,
     STANDARD_MODES,
@@ -307,7 +308,11 @@ def which_denominator(
 # --------------------------------------------------------------------------
 
 
-def binomial_ci(count: int, n: int, method: str = "clopper_pearson", level: float = 95) -> tuple[float, float]:
+#: The intervals the pooled analysis uses too: computed by :mod:`tkimeta.stats.proportions`.
+_SHARED_CI = {"clopper_pearson": prop.clopper_pearson, "wilson": prop.wilson, "wald": prop.wald}
+
+
+def binomial_ci(count: int, n: int, method: str = "clopper_pearson", level: float = 0.95) -> tuple[float, float]:
     """Two-sided binomial confidence interval for ``count / n``, in percent.
 
     Parameters
@@ -315,12 +320,13 @@ def binomial_ci(count: int, n: int, method: str = "clopper_pearson", level: floa
     count, n : int
         Successes and trials, ``0 <= count <= n``, ``n > 0``.
     method : str
-        One of :data:`CI_METHODS`.  ``clopper_pearson`` is the exact
-        beta-quantile interval; ``wilson_cc`` follows Newcombe (1998) method 4;
-        Wald-type intervals are clipped to [0, 100] because papers print them
-        so.
-    level : float, default 95
-        Confidence level in percent.
+        One of :data:`CI_METHODS`.  ``clopper_pearson`` (the exact
+        beta-quantile interval), ``wilson`` and ``wald`` are those of
+        :mod:`tkimeta.stats.proportions`; the others are variants papers print:
+        ``wilson_cc`` follows Newcombe (1998) method 4; Wald-type intervals are
+        clipped to [0, 100] because papers print them so.
+    level : float, default 0.95
+        Confidence level, a fraction.
 
     Returns
     -------
@@ -330,29 +336,22 @@ def binomial_ci(count: int, n: int, method: str = "clopper_pearson", level: floa
     x, m = int(count), int(n)
     if m <= 0 or not 0 <= x <= m:
         raise ValueError("need n > 0 and 0 <= count <= n")
-    alpha = 1 - level / 100
-    z = float(D.norm_ppf(1 - alpha / 2))
+    if method in _SHARED_CI:
+        lo, hi = _SHARED_CI[method](x, m, level)
+        return 100 * max(0.0, lo), 100 * min(1.0, hi)
+    alpha = 1 - D.check_level(level)
+    z = D.critical_value(level)
     p = x / m
     q = 1 - p
-    if method == "clopper_pearson":
-        lo = 0.0 if x == 0 else float(D.beta_ppf(alpha / 2, x, m - x + 1))
-        hi = 1.0 if x == m else float(D.beta_ppf(1 - alpha / 2, x + 1, m - x))
-    elif method == "jeffreys":
+    if method == "jeffreys":
         lo = 0.0 if x == 0 else float(D.beta_ppf(alpha / 2, x + 0.5, m - x + 0.5))
         hi = 1.0 if x == m else float(D.beta_ppf(1 - alpha / 2, x + 0.5, m - x + 0.5))
-    elif method == "wilson":
-        centre = (x + z * z / 2) / (m + z * z)
-        half = z * math.sqrt(m * p * q + z * z / 4) / (m + z * z)
-        lo, hi = centre - half, centre + half
     elif method == "wilson_cc":
         den = 2 * (m + z * z)
         lo = 0.0 if x == 0 else (
             2 * m * p + z * z - 1 - z * math.sqrt(max(0.0, z * z - 2 - 1 / m + 4 * p * (m * q + 1)))) / den
         hi = 1.0 if x == m else (
             2 * m * p + z * z + 1 + z * math.sqrt(max(0.0, z * z + 2 - 1 / m + 4 * p * (m * q - 1)))) / den
-    elif method == "wald":
-        half = z * math.sqrt(p * q / m)
-        lo, hi = p - half, p + half
     elif method == "wald_cc":
         half = z * math.sqrt(p * q / m) + 1 / (2 * m)
         lo, hi = p - half, p + half
@@ -381,7 +380,7 @@ def binomial_ci_check(
     printed_upper: Any,
     decimals: int | None = None,
     method: str = "clopper_pearson",
-    level: Any = 95,
+    level: float = 0.95,
 ) -> CheckResult:
     """Compare a printed binomial CI (in percent) with a recomputed one.
 
@@ -395,8 +394,9 @@ def binomial_ci_check(
         Printed decimals of both bounds; otherwise read from each bound.
     method : str, default "clopper_pearson"
         The method the paper states (one of :data:`CI_METHODS`).
-    level : float, default 95
-        Confidence level in percent (missing -> 95).
+    level : float, default 0.95
+        Confidence level, a fraction (a raw table's printed "95" is read by
+        :func:`tkimeta.clean.ci_level_fraction`).
 
     Returns
     -------
@@ -425,14 +425,13 @@ def binomial_ci_check(
         return not_checkable(name, "n is 0", reported)
     if c > m:
         return CheckResult("discrepancy", reported, "", f"count {c} exceeds n {m}", name)
-    lev, _ = parse_printed(level)
-    lev_f = float(lev) if lev is not None else 95.0
+    level = D.check_level(level)
     dps = (decimal_places(lo, decimals), decimal_places(hi, decimals))
     printed = (lo, hi)
     tiers = {}
     bounds = {}
     for meth in CI_METHODS:
-        bounds[meth] = binomial_ci(c, m, meth, lev_f)
+        bounds[meth] = binomial_ci(c, m, meth, level)
         tiers[meth] = _ci_tier(bounds[meth], printed, dps)
     b = bounds[method]
     shown = f"{plain(b[0], dps[0] + 2)}-{plain(b[1], dps[1] + 2)}%"
@@ -463,7 +462,7 @@ def binomial_ci_check(
 
 def clopper_pearson_check(
     count: Any, n: Any, printed_lower: Any, printed_upper: Any,
-    decimals: int | None = None, level: Any = 95,
+    decimals: int | None = None, level: float = 0.95,
 ) -> CheckResult:
     """Compare a printed CI (percent) with the exact Clopper-Pearson interval.
 

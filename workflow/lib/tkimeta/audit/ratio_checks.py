@@ -88,11 +88,7 @@ def hr_midpoint_check(hr: Any, lower: Any, upper: Any, decimals: int | None = No
 # --------------------------------------------------------------------------
 
 
-def _z_level(level: float) -> float:
-    return float(D.norm_ppf(1 - (1 - level / 100) / 2))
-
-
-def implied_p_from_ci(estimate: float, lower: float, upper: float, ratio: bool = True, level: float = 95) -> float:
+def implied_p_from_ci(estimate: float, lower: float, upper: float, ratio: bool = True, level: float = 0.95) -> float:
     """Two-sided p value implied by an estimate and its CI (Altman & Bland 2011).
 
     ``SE = (ln U - ln L) / (2 z)``, ``z = ln(est) / SE`` for ratios (``U - L``
@@ -106,15 +102,15 @@ def implied_p_from_ci(estimate: float, lower: float, upper: float, ratio: bool =
         Estimate and CI bounds (positive when ``ratio``).
     ratio : bool, default True
         Ratio measure (HR/OR/RR, null 1, log scale) or difference (null 0).
-    level : float, default 95
-        CI level in percent.
+    level : float, default 0.95
+        CI level, a fraction.
 
     Returns
     -------
     float
         Implied p value.
     """
-    zc = _z_level(level)
+    zc = D.critical_value(level)
     if ratio:
         se = (math.log(upper) - math.log(lower)) / (2 * zc)
         z = math.log(estimate) / se
@@ -134,7 +130,7 @@ def p_from_ci_check(
     printed_p: Any,
     p_relation: Any = "=",
     ratio: bool = True,
-    level: Any = 95,
+    level: float = 0.95,
     factor: float = 2.0,
 ) -> CheckResult:
     """Check a printed p value against the one implied by the estimate's CI.
@@ -149,8 +145,9 @@ def p_from_ci_check(
         How the p value was printed ("P<0.001" -> ``"<"``); missing -> ``"="``.
     ratio : bool, default True
         True for HR/OR/RR (null 1, log scale), False for differences (null 0).
-    level : float, default 95
-        CI level in percent (missing -> 95).  Its alpha (0.05) is the
+    level : float, default 0.95
+        CI level, a fraction (a raw table's printed "95" is read by
+        :func:`tkimeta.clean.ci_level_fraction`).  Its alpha (0.05) is the
         significance threshold for the direction rule below.
     factor : float, default 2.0
         Relative tolerance for the p value itself (see Notes).
@@ -195,9 +192,8 @@ def p_from_ci_check(
     if rel is None:
         return not_checkable(name, f"unknown p relation {rel_raw!r}")
     reported = f"p{rel}{printed_text(printed_p, p)}" if rel != "=" else f"p={printed_text(printed_p, p)}"
-    lev, _ = parse_printed(level)
-    lev_f = float(lev) if lev is not None else 95.0
-    alpha = Decimal(str(round(1 - lev_f / 100, 10)))
+    level = D.check_level(level)
+    alpha = Decimal(str(round(1 - level, 10)))
     null = Decimal(1) if ratio else Decimal(0)
     if ratio and min(e, lo, hi) <= 0:
         return not_checkable(name, "ratio estimate and bounds must be positive", reported)
@@ -216,8 +212,8 @@ def p_from_ci_check(
         for ll in boxes[1]:
             for uu in boxes[2]:
                 if uu > ll:
-                    ps.append(implied_p_from_ci(float(ee), float(ll), float(uu), ratio, lev_f))
-    p_point = implied_p_from_ci(float(e), float(lo), float(hi), ratio, lev_f)
+                    ps.append(implied_p_from_ci(float(ee), float(ll), float(uu), ratio, level))
+    p_point = implied_p_from_ci(float(e), float(lo), float(hi), ratio, level)
     p_min = min(ps + [p_point])
     p_max = 1.0 if boxes[0][0] <= null <= boxes[0][1] else max(ps + [p_point])
     recomputed = f"p={p_point:.2g}"

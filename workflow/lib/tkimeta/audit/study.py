@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from ..clean import location_rank, responders, response_wide
+from ..clean import ci_level_fraction, location_rank, responders, response_wide
 from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
 from .proportion_checks import clopper_pearson_check, grim_percent, percent_from_count, sum_check, which_denominator
 from .ratio_checks import hr_midpoint_check, p_from_ci_check
@@ -194,7 +194,8 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
             if row.ci_lower != "" and row.ci_upper != "":
                 for name, size in sorted(sizes.items()):
                     if name != row.denominator:
-                        result = clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+                        result = clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper,
+                                                       level=ci_level_fraction(row.ci_level))
                         audit.add(result, "clopper_pearson_ci", f"{row.measure} (with the {name} denominator {size})",
                                   row.population, row.location, row.row_id)
         quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
@@ -221,7 +222,8 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
                 audit.add(result, "grim_percent", quantity, row.population, row.location, row.row_id)
         if row.ci_lower != "" and row.ci_upper != "":
             if count is not None and n is not None:
-                result = clopper_pearson_check(count, n, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+                result = clopper_pearson_check(count, n, row.ci_lower, row.ci_upper,
+                                               level=ci_level_fraction(row.ci_level))
             else:
                 result = CheckResult("not_checkable", f"{row.ci_lower}-{row.ci_upper}%", "",
                                        "no count and denominator printed or derivable for this CI", "clopper_pearson_check")
@@ -334,7 +336,7 @@ def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:
                       quantity, row.population, row.location, row.row_id)
             if row.p_value != "":
                 audit.add(p_from_ci_check(row.estimate, row.ci_lower, row.ci_upper, row.p_value,
-                                            row.p_relation or "=", level=row.ci_level or 95),
+                                            row.p_relation or "=", level=ci_level_fraction(row.ci_level)),
                           "p_value_vs_ci", quantity, row.population, row.location, row.row_id)
     with_ci = effects[(effects["estimate"] != "") & (effects["ci_lower"] != "")]
     if len(with_ci):

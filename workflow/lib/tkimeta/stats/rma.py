@@ -45,7 +45,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import distributions as D
-from .proportions import _check_level
 
 __all__ = [
     "RMAResult",
@@ -199,12 +198,6 @@ def _check_yi_vi(yi, vi=None, sei=None) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{what} must be > 0, got {s[s <= 0].tolist()}")
     v = s**2 if sei is not None else s
     return y, v
-
-
-def _crit(level: float, df: float | None) -> float:
-    """Two-sided critical value: normal if df is None, else t with df."""
-    q = 0.5 + level / 2.0
-    return float(D.norm_ppf(q)) if df is None else float(D.t_ppf(q, df))
 
 
 # --------------------------------------------------------------------------- #
@@ -377,7 +370,7 @@ def tau2_qprofile_ci(
     that tolerance.  With k = 2 (1 df) the upper bound is routinely above 100
     on the log or logit scale: the data say almost nothing about tau^2.
     """
-    level = _check_level(level)
+    level = D.check_level(level)
     y, v = _check_yi_vi(yi, vi)
     k = y.size
     if k < 2:
@@ -491,7 +484,7 @@ def rma(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if test not in TESTS:
         raise ValueError(f"test must be one of {TESTS}, got {test!r}")
-    level = _check_level(level)
+    level = D.check_level(level)
     y, v = _check_yi_vi(yi, vi, sei)
     k = y.size
     nan = math.nan
@@ -499,7 +492,7 @@ def rma(
     if k == 1:
         est = float(y[0])
         se = math.sqrt(float(v[0]))
-        z = _crit(level, None)
+        z = D.critical_value(level)
         stat = est / se
         return RMAResult(
             estimate=est, se=se, ci_lower=est - z * se, ci_upper=est + z * se,
@@ -528,7 +521,7 @@ def rma(
         s2w = 1.0
         df = None
     se = math.sqrt(s2w * var)
-    crit = _crit(level, df)
+    crit = D.critical_value(level, df)
     if se > 0:
         stat = est / se
     else:  # knha with s2w = 0: degenerate, as metafor (z = +/-inf or nan)
