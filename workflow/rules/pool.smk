@@ -28,7 +28,8 @@ rule pool_inputs:
 rule pool_outcome:
     input:
         inputs="results/pooled/inputs.csv",
-        code=lib("pooling/analysis.py", "stats/rma.py", "stats/glmm.py", "stats/proportions.py", "io.py"),
+        code=lib("pooling/analysis.py", "stats/rma.py", "stats/heterogeneity.py", "stats/glmm.py", "stats/proportions.py",
+                 "io.py"),
     output:
         estimates="results/pooled/outcomes/{outcome}/estimates.csv",
         studies="results/pooled/outcomes/{outcome}/study_estimates.csv",
