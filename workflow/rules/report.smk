@@ -38,7 +38,9 @@ rule report_render:
         variables="results/report/assets/variables.yml",
         tables=expand("results/report/assets/{name}.md", name=REPORT_TABLES + ["config"]),
         figures=report_figures(),
-        code=lib("report/render.py", "report/crossref.lua", "report/style.css", "report/typst-header.typ"),
+        code=lib("render/__init__.py", "render/build.py", "render/errors.py", "render/output.py", "render/pandoc.py",
+                 "render/quarto.py", "render/source.py", "render/crossref.lua", "render/style.css",
+                 "render/typst-header.typ"),
     output:
         html="results/report/report.html",
         pdf="results/report/report.pdf",

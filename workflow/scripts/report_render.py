@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent / "lib"))  # noqa: F821 
 
 import yaml  # noqa: E402
 
-from tkimeta.report.render import render_report  # noqa: E402
+from tkimeta.render import render_report  # noqa: E402
 from tkimeta.scripting import run  # noqa: E402
 
 
