@@ -41,9 +41,9 @@ from numpy.polynomial.hermite import hermgauss
 from scipy import special
 
 from . import distributions as D
-
+from .heterogeneity import typical_within_variance
 from .proportions import check_counts, expit, logit_transform
-from .rma import rma, typical_within_variance
+from .rma import rma
 
 __all__ = ["GLMMResult", "glmm_logit", "marginal_loglik"]
 
