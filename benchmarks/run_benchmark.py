@@ -42,8 +42,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-COPY_ITEMS = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs"]
+sys.path.append(str(REPO / "tests"))
+from workflow_run import copy_workflow, run_snakemake  # noqa: E402 - the tests' copy-and-run helper
+
 CLEAN_ITEMS = ["results", "logs", "benchmarks", ".snakemake"]
 
 TARGETS = {"full_rebuild_s": 30.0, "noop_s": 2.0, "glmm_1000_s": 2.0}
@@ -107,16 +108,6 @@ def git_info() -> dict:
     return dict(commit=git("rev-parse", "HEAD"), dirty=bool(git("status", "--porcelain", "--untracked-files=no")))
 
 
-def make_copy(workdir: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for item in COPY_ITEMS:
-        src = REPO / item
-        if src.is_dir():
-            shutil.copytree(src, workdir / item, ignore=ignore)
-        elif src.exists():
-            shutil.copy2(src, workdir / item)
-
-
 def clean_copy(workdir: Path) -> None:
     for item in CLEAN_ITEMS:
         shutil.rmtree(workdir / item, ignore_errors=True)
@@ -125,19 +116,16 @@ def clean_copy(workdir: Path) -> None:
 _STEPS = re.compile(r"(\d+) of (\d+) steps")
 
 
-def run_snakemake(workdir: Path, cores: int, extra: list[str], label: str, log_dir: Path) -> dict:
+def timed_snakemake(workdir: Path, cores: int, extra: list[str], label: str, log_dir: Path) -> dict:
     """One timed snakemake invocation; stops the benchmark if it fails."""
-    cmd = [str(VENV_BIN / "snakemake"), "--cores", str(cores), *extra]
-    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    env.pop("SNAKEMAKE_PROFILE", None)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
+    proc = run_snakemake(workdir, *extra, cores=cores, timeout=None)
     wall = time.perf_counter() - start
     output = proc.stdout + proc.stderr
     log_dir.mkdir(parents=True, exist_ok=True)
     (log_dir / f"{label}.log").write_text(output)
     if proc.returncode != 0:
-        sys.exit(f"benchmark: `{' '.join(cmd[1:])}` failed ({label}, exit {proc.returncode}):\n"
+        sys.exit(f"benchmark: `{' '.join(['snakemake', *proc.args[1:]])}` failed ({label}, exit {proc.returncode}):\n"
                  + "\n".join(output.splitlines()[-40:]))
     steps = _STEPS.findall(output)
     jobs = int(steps[-1][1]) if steps else 0
@@ -149,7 +137,7 @@ def timed_runs(workdir, cores, extra, label, repeats, log_dir, before=None) -> d
     for i in range(repeats):
         if before:
             before()
-        runs.append(run_snakemake(workdir, cores, extra, f"{label}_{i + 1}", log_dir))
+        runs.append(timed_snakemake(workdir, cores, extra, f"{label}_{i + 1}", log_dir))
         print(f"  {label} run {i + 1}/{repeats}: {runs[-1]['wall_s']:.2f} s ({runs[-1]['jobs']} jobs)", flush=True)
     return dict(command="snakemake " + " ".join(["--cores", str(cores), *extra]),
                 median_s=round(median([r["wall_s"] for r in runs]), 3),
@@ -456,7 +444,7 @@ def main(argv=None) -> int:
         log_dir = workdir / "_benchmark_logs"
         print(f"workflow copy: {workdir}", flush=True)
         try:
-            make_copy(workdir)
+            copy_workflow(workdir)
             wf = {}
             rule_rows = []
 
@@ -467,7 +455,7 @@ def main(argv=None) -> int:
             runs = []
             for i in range(full_repeats):
                 fresh()
-                runs.append(run_snakemake(workdir, args.cores, [], f"full_{i + 1}", log_dir))
+                runs.append(timed_snakemake(workdir, args.cores, [], f"full_{i + 1}", log_dir))
                 rule_rows += read_rule_benchmarks(workdir)
                 print(f"  full run {i + 1}/{full_repeats}: {runs[-1]['wall_s']:.2f} s ({runs[-1]['jobs']} jobs)",
                       flush=True)

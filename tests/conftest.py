@@ -1,17 +1,13 @@
-"""Shared fixtures: copies of the raw data and of the whole workflow to break safely."""
+"""Shared fixtures: copies of the raw data and of the whole workflow to break safely
+(copying and running Snakemake: workflow_run.py, shared with the benchmark)."""
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from workflow_run import ROOT, copy_workflow, run_snakemake
+
 STUDIES = ["anlo_crc", "anlo_sts", "fruq_crc", "nma_crlm", "anlo_escc"]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs", ".test"]
 
 
 @pytest.fixture
@@ -22,37 +18,9 @@ def raw_copy(tmp_path):
     return target
 
 
-def copy_workflow(target: Path) -> Path:
-    """Copy what a run needs (no results, no caches) into ``target``."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy2(source, target / name)
-    return target
-
-
 @pytest.fixture
 def workflow_copy(tmp_path):
     return copy_workflow(tmp_path / "wf")
-
-
-def run_snakemake(workdir: Path, *args: str, timeout: int = 600, hash_seed: int | None = None) -> subprocess.CompletedProcess:
-    """Run Snakemake in ``workdir``; ``hash_seed`` fixes PYTHONHASHSEED for it and its jobs
-    (two runs with different seeds expose output that depends on set order)."""
-    env = dict(os.environ)
-    if hash_seed is not None:
-        env["PYTHONHASHSEED"] = str(hash_seed)
-    return subprocess.run(
-        [SNAKEMAKE, "--cores", "2", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +49,6 @@ def cleaned(cleaned_by_study):
 def built_workflow(tmp_path_factory):
     """The whole workflow run once, from a copy of the repository, in a temporary folder."""
     workdir = copy_workflow(tmp_path_factory.mktemp("built") / "wf")
-    result = run_snakemake(workdir, "--cores", "2")
+    result = run_snakemake(workdir)
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir

@@ -1,4 +1,5 @@
-"""Tests for tkimeta.audit.checks: concrete printed numbers, specific statuses."""
+"""Tests for the generic audit checks (tkimeta.audit.*_checks, printed, result): concrete
+printed numbers, specific statuses."""
 
 import math
 from decimal import Decimal
@@ -6,27 +7,21 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from tkimeta.audit.checks import (
-    CheckResult,
+from tkimeta.audit.cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
+from tkimeta.audit.printed import decimals_of, round_to
+from tkimeta.audit.proportion_checks import (
     binomial_ci,
     binomial_ci_check,
     clopper_pearson_check,
-    decimals_of,
-    duplicate_pairs,
-    events_vs_maturity,
     grim_candidates,
     grim_percent,
-    hr_midpoint_check,
-    implied_p_from_ci,
-    median_ci_shape,
-    p_from_ci_check,
     percent_from_count,
-    ranking_order_check,
-    round_to,
-    same_quantity_across_locations,
     sum_check,
     which_denominator,
 )
+from tkimeta.audit.ratio_checks import hr_midpoint_check, implied_p_from_ci, p_from_ci_check
+from tkimeta.audit.result import CheckResult
+from tkimeta.audit.survival_checks import events_vs_maturity, median_ci_shape
 
 MISSING = [None, float("nan"), pd.NA, "", "NR"]
 
@@ -175,6 +170,24 @@ def test_clopper_pearson_values():
     assert hi == pytest.approx(27.1034, abs=1e-3)
     assert binomial_ci(0, 10)[0] == 0.0
     assert binomial_ci(10, 10)[1] == 100.0
+
+
+def test_shared_intervals_are_those_of_the_pooled_analysis():
+    from tkimeta.stats import proportions as prop
+
+    for method, ours in (("clopper_pearson", prop.clopper_pearson), ("wilson", prop.wilson), ("wald", prop.wald)):
+        lo, hi = ours(11, 68, 0.9)
+        assert binomial_ci(11, 68, method, 0.9) == (100 * lo, 100 * hi)
+
+
+def test_levels_are_fractions_not_percentages():
+    assert binomial_ci(11, 68, "wilson_cc", 0.95) == binomial_ci(11, 68, "wilson_cc")
+    with pytest.raises(ValueError, match="level"):
+        binomial_ci(11, 68, "agresti_coull", 95)
+    with pytest.raises(ValueError, match="level"):
+        clopper_pearson_check(11, 68, "8.4", "27.1", level=95)
+    with pytest.raises(ValueError, match="level"):
+        p_from_ci_check("0.60", "0.45", "0.80", "0.001", level=95)
 
 
 def test_cp_orr_11_of_68_consistent():

@@ -3,7 +3,7 @@ typed numbers against the papers."""
 
 import pytest
 
-from tkimeta.clean import grade_group
+from tkimeta.clean import ci_level_fraction, grade_group
 from tkimeta.ocr import counts_giving
 
 
@@ -115,3 +115,9 @@ def test_every_adverse_event_is_harmonised(cleaned):
 def test_grade_groups(band, group):
     assert grade_group(band) == group
 
+
+
+def test_printed_ci_level_becomes_a_fraction():
+    assert ci_level_fraction("95") == 0.95
+    assert ci_level_fraction("90") == 0.9
+    assert ci_level_fraction("") == 0.95

@@ -30,7 +30,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from conftest import SNAKEMAKE, copy_workflow
+from workflow_run import copy_workflow, run_snakemake
 
 RESPONSE = "data/raw/anlo_crc/response.csv"
 RATES = "data/raw/anlo_crc/rates.csv"
@@ -62,9 +62,7 @@ def clone(snapshot, tmp_path):
 def snakemake(workdir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Snakemake in ``workdir``; HOME is a scratch folder, so that a payload that did run
     (e.g. '$(rm -rf ~)') could not reach the real home."""
-    env = dict(os.environ, HOME=str(workdir.parent / "home"))
-    return subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=workdir, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return run_snakemake(workdir, *args, timeout=timeout, env={"HOME": str(workdir.parent / "home")})
 
 
 def assert_rejected_clearly(result: subprocess.CompletedProcess, workdir: Path, on_one_line: list[str],

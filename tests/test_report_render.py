@@ -1,4 +1,4 @@
-"""Report rendering (tkimeta.report.render): offline pandoc + typst path, and the
+"""Report rendering (tkimeta.render): offline pandoc + typst path, and the
 Quarto path's plumbing with a stand-in `quarto` executable."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tkimeta.report.render import (
+from tkimeta.render import (
     CrossrefError,
     MissingFigureError,
     MissingIncludeError,

@@ -11,7 +11,7 @@ from scipy import integrate, special, stats
 
 from tkimeta.stats.glmm import glmm_logit, marginal_loglik
 from tkimeta.stats.proportions import logit_transform
-from tkimeta.stats.rma import typical_within_variance
+from tkimeta.stats.heterogeneity import typical_within_variance
 
 X = np.array([11, 9, 20, 6])
 N = np.array([68, 72, 82, 32])

@@ -19,7 +19,8 @@ import pytest
 from tkimeta.stats.effects import log_odds_ratio
 from tkimeta.stats.glmm import glmm_logit
 from tkimeta.stats.proportions import freeman_tukey, inverse_freeman_tukey_hm, logit_transform
-from tkimeta.stats.rma import rma, subgroup_test, tau2_qprofile_ci
+from tkimeta.stats.heterogeneity import tau2_qprofile_ci
+from tkimeta.stats.rma import rma, subgroup_test
 
 REF = json.loads((Path(__file__).parent / "data" / "metafor_reference.json").read_text())
 BLOCKS = REF["blocks"]

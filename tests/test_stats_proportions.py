@@ -195,3 +195,16 @@ def test_closed_forms_agree_with_statsmodels_and_scipy():
     np.testing.assert_allclose(D.chi2_sf(q * 10, 2), stats.chi2.sf(q * 10, 2), rtol=1e-12)
     np.testing.assert_allclose(D.chi2_ppf(q, 4), stats.chi2.ppf(q, 4), rtol=1e-10)
     np.testing.assert_allclose(D.beta_ppf(q, 3, 7), stats.beta.ppf(q, 3, 7), rtol=1e-10)
+
+
+def test_critical_value_is_the_one_level_convention():
+    from scipy import stats
+
+    from tkimeta.stats import distributions as D
+
+    assert D.critical_value(0.95) == pytest.approx(1.959964, abs=1e-6)
+    assert D.critical_value(0.9, df=4) == pytest.approx(stats.t.ppf(0.95, 4), rel=1e-10)
+    for level in (0.8, 0.9, 0.95, 0.99):  # the same number as the 1 - alpha/2 form
+        assert D.critical_value(level) == D.norm_ppf(1 - (1 - level) / 2)
+    with pytest.raises(ValueError, match="fraction"):
+        D.critical_value(95)

@@ -1,4 +1,5 @@
-"""Unit tests of tkimeta.stats.rma (no R needed; metafor comparisons are in test_stats_metafor.py)."""
+"""Unit tests of tkimeta.stats.rma and tkimeta.stats.heterogeneity (no R needed; metafor
+comparisons are in test_stats_metafor.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,8 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from tkimeta.stats.rma import (
-    rma,
-    subgroup_test,
-    tau2_dl,
-    tau2_fisher_scoring,
-    tau2_qprofile_ci,
-    typical_within_variance,
-)
+from tkimeta.stats.heterogeneity import tau2_dl, tau2_fisher_scoring, tau2_qprofile_ci, typical_within_variance
+from tkimeta.stats.rma import rma, subgroup_test
 
 YI = np.array([0.1, 0.3, -0.2])
 VI = np.array([0.04, 0.05, 0.03])

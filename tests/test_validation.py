@@ -6,7 +6,8 @@ import shutil
 import pytest
 import yaml
 
-from conftest import STUDIES, run_snakemake
+from conftest import STUDIES
+from workflow_run import run_snakemake
 from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir
 
 

@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SNAKEMAKE, STUDIES, copy_workflow, run_snakemake
+from conftest import STUDIES
+from workflow_run import copy_workflow, run_snakemake, snakemake_command, snakemake_env
 
 FULL_RUN_TIMEOUT = 1200
 NOTHING_TO_DO = "Nothing to be done"
@@ -348,8 +349,8 @@ def test_interrupted_run_resumes_to_identical_results(reference, snapshot, tmp_p
     workdir = _clone(snapshot, tmp_path / "interrupted")
     outcomes_dir = workdir / "results" / "pooled" / "outcomes"
     log = (tmp_path / "first.log").open("w")
-    process = subprocess.Popen([SNAKEMAKE, "--cores", "2"], cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(snakemake_command(), cwd=workdir, env=snakemake_env(), stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + FULL_RUN_TIMEOUT
         while process.poll() is None and time.monotonic() < deadline:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tkimeta.report.render import render_report
+from tkimeta.render import render_report
 from tkimeta.scripting import run
 
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .tables import CLEAN_TABLES, GATHERED_TABLES
-from .validate import Table
+from .ocr import repair_counts
+from .tables import CLEAN_TABLES, CORRECTION_COLUMNS, GATHERED_TABLES
+from .validate import Table, load_schema
 
 #: Column order of each cleaned long table: the raw columns, then what cleaning adds.
 ADDED_COLUMNS = ["row_id", "corrected"]
@@ -138,13 +139,8 @@ def _mark_preferred(frame: pd.DataFrame, group_by: list[str], completeness) -> l
     return flags
 
 
-CORRECTION_COLUMNS = ["study_id", "table", "row_id", "column", "printed", "corrected", "rule", "reason"]
-
-
 def clean_columns(kind: str) -> list[str]:
     """Columns of a cleaned per-study table."""
-    from .validate import load_schema
-
     if kind == "corrections":
         return CORRECTION_COLUMNS
     raw_kind = "response" if kind == "response_counts" else kind
@@ -166,8 +162,6 @@ def clean_study(study: str, tables: dict[str, Table], repair_ocr: bool) -> dict[
     Returns every table of :data:`CLEAN_TABLES`, empty (header only) where the study has
     no such data, so that every study yields the same set of files.
     """
-    from .ocr import repair_counts
-
     frames = {kind: table_frame(table, study) for kind, table in tables.items()}
     if "response" in frames:
         frames["response_counts"] = frames.pop("response")
@@ -241,3 +235,12 @@ def responders(counts: pd.DataFrame, population: str, measure: str, denominator:
     if unprinted and sum(v for v in printed.values() if v is not None) != n:
         return None
     return Responders(sum(printed[c] or 0 for c in needed), n, denominator, row["location"], row["source_rows"], unprinted)
+
+
+def ci_level_fraction(printed: str) -> float:
+    """The confidence level of a cleaned row as the library uses it, a fraction (0.95).
+
+    The tables keep the level as the paper printed it, in percent (``"95"``); an empty
+    cell means 95%. This is the one place where the printed percentage is converted.
+    """
+    return float(printed) / 100 if printed not in (None, "") else 0.95

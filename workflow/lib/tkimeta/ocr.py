@@ -22,6 +22,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from .tables import CORRECTION_COLUMNS
+
 #: (table, denominator column, columns that identify one block whose counts add up).
 _TABLES = {
     "adverse_events": "n",
@@ -95,8 +97,6 @@ def repair_counts(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFra
 
     Returns new frames (the input is not modified) and the corrections log.
     """
-    from .clean import CORRECTION_COLUMNS
-
     frames = {k: v.copy() for k, v in frames.items()}
     log: list[dict[str, str]] = []
     changed = True

@@ -22,3 +22,6 @@ CLEAN_TABLES = [
 
 #: Tables written to results/clean/ when the studies are gathered.
 GATHERED_TABLES = CLEAN_TABLES[:2] + ["response"] + CLEAN_TABLES[2:]
+
+#: Columns of ``corrections.csv``: one row per OCR repair (:mod:`tkimeta.ocr`), with its reason.
+CORRECTION_COLUMNS = ["study_id", "table", "row_id", "column", "printed", "corrected", "rule", "reason"]

@@ -3,8 +3,9 @@ against the other places the paper prints it.
 
 :func:`audit_study` takes the study's cleaned tables (text cells, as printed) and
 returns one row per check, in a fixed order, with the columns of :data:`AUDIT_COLUMNS`.
-The checks themselves live in :mod:`tkimeta.audit.checks`; this module only decides
-which numbers to feed them.
+The checks themselves are generic (``proportion_checks``, ``survival_checks``,
+``ratio_checks``, ``cross_checks`` beside this module); this module only decides which
+numbers of the cleaned tables to feed them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from collections import defaultdict
 
 import pandas as pd
 
-from ..clean import location_rank, responders, response_wide
-from . import checks as C
+from ..clean import ci_level_fraction, location_rank, responders, response_wide
+from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
+from .proportion_checks import clopper_pearson_check, grim_percent, percent_from_count, sum_check, which_denominator
+from .ratio_checks import hr_midpoint_check, p_from_ci_check
+from .result import CheckResult
+from .survival_checks import events_vs_maturity, median_ci_shape
 
 AUDIT_COLUMNS = [
     "study_id", "check", "quantity", "population", "location",
@@ -28,7 +33,7 @@ class _Audit:
         self.study = study
         self.rows: list[dict[str, str]] = []
 
-    def add(self, result: C.CheckResult, check: str, quantity: str, population: str = "",
+    def add(self, result: CheckResult, check: str, quantity: str, population: str = "",
             location: str = "", rows: str = "") -> None:
         self.rows.append({
             "study_id": self.study, "check": check, "quantity": quantity, "population": population,
@@ -89,7 +94,7 @@ def _across_locations(audit, frame, keys, value_column, check_quantity, populati
             continue
         if len(printed) < 2:
             continue
-        result = C.same_quantity_across_locations(printed)
+        result = same_quantity_across_locations(printed)
         key = key if isinstance(key, tuple) else (key,)
         audit.add(result, "same_quantity_across_locations", check_quantity(key), population_of(key),
                   _join_locations(loc for loc, _ in printed), ";".join(group["row_id"]))
@@ -109,23 +114,23 @@ def _audit_response(audit: _Audit, counts: pd.DataFrame) -> None:
         return
     for row in counts.itertuples():
         if row.count != "" and row.percent != "" and row.n != "":
-            audit.add(C.percent_from_count(row.count, row.n, row.percent), "percent_from_count",
+            audit.add(percent_from_count(row.count, row.n, row.percent), "percent_from_count",
                       f"{row.category} ({row.denominator})", row.population, row.location, row.row_id)
     wide = response_wide(counts)
     for row in wide.itertuples():
         parts = {c.upper(): getattr(row, c) for c in ["cr", "pr", "sd", "pd", "ne"] if getattr(row, c) != ""}
         if row.n == "" or len(parts) < 2:
             continue
-        result = C.sum_check(parts, row.n, what=f"best response categories vs {row.denominator} n")
+        result = sum_check(parts, row.n, what=f"best response categories vs {row.denominator} n")
         missing = [c.upper() for c in ["cr", "pr", "sd", "pd", "ne"] if getattr(row, c) == ""]
         printed_sum = sum(int(v) for v in parts.values())
         if missing and printed_sum < int(row.n):
             # A sentence that names only some categories cannot be summed to n.
-            result = C.CheckResult("not_checkable", result.reported, result.recomputed,
+            result = CheckResult("not_checkable", result.reported, result.recomputed,
                                    f"only {', '.join(parts)} printed here ({printed_sum} of {row.n}); "
                                    f"{', '.join(missing)} not printed", result.check)
         elif missing and result.status == "consistent":
-            result = C.CheckResult(result.status, result.reported, result.recomputed,
+            result = CheckResult(result.status, result.reported, result.recomputed,
                                    result.detail + f" ({', '.join(missing)} not printed)", result.check)
         audit.add(result, "sum_response_categories", f"response ({row.denominator})", row.population,
                   row.location, row.source_rows)
@@ -176,11 +181,11 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
         sizes = _denominators(counts, row.population) if not counts.empty else {}
         responder_count = _int(row.count) if row.count else _responders(counts, row.population, row.measure)
         if len(set(sizes.values())) > 1 and responder_count is not None and row.percent != "":
-            result = C.which_denominator(row.percent, responder_count, sizes)
+            result = which_denominator(row.percent, responder_count, sizes)
             matches = list(result.extra.get("matches", ()))
             if row.denominator and len(matches) == 1 and matches[0] != row.denominator:
                 used = matches[0]
-                result = C.CheckResult(
+                result = CheckResult(
                     "discrepancy", f"{row.percent}% ({row.denominator} stated)", f"{responder_count}/{sizes[used]} ({used})",
                     f"stated as {row.denominator} (n = {sizes.get(row.denominator, '?')}) but {row.percent}% is "
                     f"{responder_count}/{sizes[used]}, the {used} denominator", result.check)
@@ -189,7 +194,8 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
             if row.ci_lower != "" and row.ci_upper != "":
                 for name, size in sorted(sizes.items()):
                     if name != row.denominator:
-                        result = C.clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+                        result = clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper,
+                                                       level=ci_level_fraction(row.ci_level))
                         audit.add(result, "clopper_pearson_ci", f"{row.measure} (with the {name} denominator {size})",
                                   row.population, row.location, row.row_id)
         quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
@@ -202,23 +208,24 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
                 count, n, source = found[0].events, found[0].n, found[0].describe()
         if row.percent != "":
             if count is not None and n is not None:
-                result = C.percent_from_count(count, n, row.percent)
+                result = percent_from_count(count, n, row.percent)
                 if source != "printed":
-                    result = C.CheckResult(result.status, result.reported, result.recomputed,
+                    result = CheckResult(result.status, result.reported, result.recomputed,
                                            f"{result.detail} [count {source}]", result.check)
                 audit.add(result, "percent_from_count", quantity, row.population, row.location, row.row_id)
             elif n is not None:
-                audit.add(C.grim_percent(row.percent, n), "grim_percent", quantity, row.population, row.location, row.row_id)
+                audit.add(grim_percent(row.percent, n), "grim_percent", quantity, row.population, row.location, row.row_id)
             elif (size := _subgroup_size(baseline, row.population)) is not None:
-                result = C.grim_percent(row.percent, size[0])
-                result = C.CheckResult(result.status, result.reported, result.recomputed,
+                result = grim_percent(row.percent, size[0])
+                result = CheckResult(result.status, result.reported, result.recomputed,
                                        f"{result.detail} [n = {size[0]}, the subgroup's size in {size[1]}]", result.check)
                 audit.add(result, "grim_percent", quantity, row.population, row.location, row.row_id)
         if row.ci_lower != "" and row.ci_upper != "":
             if count is not None and n is not None:
-                result = C.clopper_pearson_check(count, n, row.ci_lower, row.ci_upper, level=row.ci_level or 95)
+                result = clopper_pearson_check(count, n, row.ci_lower, row.ci_upper,
+                                               level=ci_level_fraction(row.ci_level))
             else:
-                result = C.CheckResult("not_checkable", f"{row.ci_lower}-{row.ci_upper}%", "",
+                result = CheckResult("not_checkable", f"{row.ci_lower}-{row.ci_upper}%", "",
                                        "no count and denominator printed or derivable for this CI", "clopper_pearson_check")
             audit.add(result, "clopper_pearson_ci", quantity, row.population, row.location, row.row_id)
     _across_locations(audit, rates, ["population", "measure"], "percent", lambda k: f"{k[1]} percent", lambda k: k[0])
@@ -229,7 +236,7 @@ def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
         return
     for row in baseline.itertuples():
         if row.count != "" and row.percent != "" and row.total != "":
-            audit.add(C.percent_from_count(row.count, row.total, row.percent), "percent_from_count",
+            audit.add(percent_from_count(row.count, row.total, row.percent), "percent_from_count",
                       f"{row.characteristic}={row.category}", "all", row.location, row.row_id)
     for (characteristic, location), group in baseline.groupby(["characteristic", "location"], sort=False):
         totals = {t for t in group["total"] if t != ""}
@@ -245,7 +252,7 @@ def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
                 continue
         elif sum(int(c) for c in parts.values()) < total:
             continue  # without percentages a short sum may just be an incomplete list
-        audit.add(C.sum_check(parts, totals.pop(), what=f"{characteristic} categories vs total"),
+        audit.add(sum_check(parts, totals.pop(), what=f"{characteristic} categories vs total"),
                   "sum_subgroup_sizes", characteristic, "all", location, ";".join(group["row_id"]))
     _across_locations(audit, baseline, ["characteristic", "category"], "count",
                       lambda k: f"{k[0]}={k[1]} count", lambda k: "all")
@@ -257,11 +264,11 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
     for row in survival.itertuples():
         quantity = f"median {row.endpoint}"
         if row.median != "" and (row.ci_lower != "" or row.ci_upper != ""):
-            audit.add(C.median_ci_shape(row.median, row.ci_lower or None, row.ci_upper or None),
+            audit.add(median_ci_shape(row.median, row.ci_lower or None, row.ci_upper or None),
                       "median_ci_shape", quantity, row.population, row.location, row.row_id)
         if row.events != "" and row.n != "":
             reached = None if row.median == "" and "median" not in row.not_reached else "median" not in row.not_reached
-            audit.add(C.events_vs_maturity(row.events, row.n, median_reached=reached),
+            audit.add(events_vs_maturity(row.events, row.n, median_reached=reached),
                       "events_vs_maturity", f"{row.endpoint} events", row.population, row.location, row.row_id)
     _across_locations(audit, survival, ["population", "endpoint"], "median",
                       lambda k: f"median {k[1]}", lambda k: k[0])
@@ -271,7 +278,7 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
     for endpoint, group in triples.groupby("endpoint", sort=False):
         records = [{"population": r.population, "estimate": r.median, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper}
                    for r in group.itertuples()]
-        result = C.duplicate_pairs(records, label_keys=("population",))
+        result = duplicate_pairs(records, label_keys=("population",))
         audit.add(result, "duplicate_estimates", f"median {endpoint} with CI", "", "", "")
 
 
@@ -287,7 +294,7 @@ def _pfs_events_cover_deaths(audit: _Audit, survival: pd.DataFrame) -> None:
         ok = int(p["events"]) >= int(o["events"])
         detail = (f"PFS events {p['events']} ({p['location']}) {'>=' if ok else '<'} deaths {o['events']} "
                   f"({o['location']}); PFS counts death as an event")
-        result = C.CheckResult("consistent" if ok else "discrepancy", f"PFS {p['events']}, OS {o['events']}",
+        result = CheckResult("consistent" if ok else "discrepancy", f"PFS {p['events']}, OS {o['events']}",
                                "PFS events >= deaths", detail, "events_pfs_vs_os")
         audit.add(result, "events_pfs_vs_os", "PFS vs OS events", population,
                   _join_locations([p["location"], o["location"]]), f"{p['row_id']};{o['row_id']}")
@@ -304,7 +311,7 @@ def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
             continue
         shown = ", ".join(f"{loc} {next(iter(v))}" for loc, v in printed.items())
         same = len({next(iter(v)) for v in printed.values()}) == 1
-        result = C.CheckResult("consistent" if same else "discrepancy", shown, "",
+        result = CheckResult("consistent" if same else "discrepancy", shown, "",
                                ("same CI everywhere: " if same else "CIs differ: ") + shown, "same_quantity_across_locations")
         audit.add(result, "same_quantity_across_locations", f"median {endpoint} CI", population,
                   _join_locations(printed), ";".join(group["row_id"]))
@@ -325,16 +332,16 @@ def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:
             continue
         quantity = f"{row.measure} {row.endpoint} {row.level or '?'} vs {row.reference or '?'} ({row.factor})"
         if row.ci_lower != "" and row.ci_upper != "":
-            audit.add(C.hr_midpoint_check(row.estimate, row.ci_lower, row.ci_upper), "ratio_geometric_midpoint",
+            audit.add(hr_midpoint_check(row.estimate, row.ci_lower, row.ci_upper), "ratio_geometric_midpoint",
                       quantity, row.population, row.location, row.row_id)
             if row.p_value != "":
-                audit.add(C.p_from_ci_check(row.estimate, row.ci_lower, row.ci_upper, row.p_value,
-                                            row.p_relation or "=", level=row.ci_level or 95),
+                audit.add(p_from_ci_check(row.estimate, row.ci_lower, row.ci_upper, row.p_value,
+                                            row.p_relation or "=", level=ci_level_fraction(row.ci_level)),
                           "p_value_vs_ci", quantity, row.population, row.location, row.row_id)
     with_ci = effects[(effects["estimate"] != "") & (effects["ci_lower"] != "")]
     if len(with_ci):
         records = [dict(r._asdict()) for r in with_ci.itertuples(index=False)]
-        result = C.duplicate_pairs(records, label_keys=("population", "endpoint", "factor", "level", "reference", "measure"))
+        result = duplicate_pairs(records, label_keys=("population", "endpoint", "factor", "level", "reference", "measure"))
         audit.add(result, "duplicate_estimates", "effect estimates with interval", "", "", "")
     keyed = effects[effects["estimate"] != ""]
     _across_locations(audit, keyed, ["population", "endpoint", "factor", "level", "reference", "measure", "test"], "estimate",
@@ -346,17 +353,17 @@ def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
         return
     for row in events.itertuples():
         if row.count != "" and row.percent != "" and row.n != "":
-            audit.add(C.percent_from_count(row.count, row.n, row.percent), "percent_from_count",
+            audit.add(percent_from_count(row.count, row.n, row.percent), "percent_from_count",
                       f"AE {row.term} grade {row.grade_band}", "all", row.location, row.row_id)
         elif row.percent != "" and row.n != "":
-            audit.add(C.grim_percent(row.percent, row.n), "grim_percent",
+            audit.add(grim_percent(row.percent, row.n), "grim_percent",
                       f"AE {row.term} grade {row.grade_band}", "all", row.location, row.row_id)
     for (term, location, _label), group in events.groupby(["term", "location", "source_label"], sort=False):
         bands = dict(zip(group["grade_band"], group["count"]))
         parts = {b: c for b, c in bands.items() if b != "any"}
         if "any" not in bands or len(parts) < 2 or not _bands_partition(parts):
             continue
-        audit.add(C.sum_check(parts, bands["any"], what="grade bands vs any grade"),
+        audit.add(sum_check(parts, bands["any"], what="grade bands vs any grade"),
                   "sum_grade_bands", f"AE {term}", "all", location, ";".join(group["row_id"]))
     _across_locations(audit, events, ["harmonised_term", "grade_band"], "percent",
                       lambda k: f"AE {k[0]} grade {k[1]} percent", merged_terms=True)
@@ -389,5 +396,5 @@ def _audit_rankings(audit: _Audit, rankings: pd.DataFrame) -> None:
             ranked = [t for t in order if t in values]
             if len(ranked) < 2:
                 continue
-            audit.add(C.ranking_order_check(ranked, values, higher_is_better=True), "ranking_vs_sucra",
+            audit.add(ranking_order_check(ranked, values, higher_is_better=True), "ranking_vs_sucra",
                       f"{endpoint} ranking", population, location, ";".join(block["row_id"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .checks import STATUSES
+from .result import STATUSES
 from .study import AUDIT_COLUMNS
 
 

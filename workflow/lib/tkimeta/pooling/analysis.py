@@ -124,7 +124,7 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
         yi = rows["yi"].astype(float).to_numpy()
         vi = rows["sei"].astype(float).to_numpy() ** 2
         if k == 1:
-            z = _z(level)
+            z = D.critical_value(level)
             out.update(estimate=float(back(yi[0])), ci_lower=float(back(yi[0] - z * math.sqrt(vi[0]))),
                        ci_upper=float(back(yi[0] + z * math.sqrt(vi[0]))))
             return out
@@ -141,10 +141,6 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
 def _heterogeneity(out: dict, fit) -> None:
     out.update(tau2=fit.tau2, tau2_ci_lower=fit.tau2_ci[0], tau2_ci_upper=fit.tau2_ci[1], i2=fit.i2,
                q=fit.q, q_pvalue=fit.q_pvalue)
-
-
-def _z(level: float) -> float:
-    return float(D.norm_ppf(0.5 + level / 2))
 
 
 def _analysis_scale(rows: pd.DataFrame, family: str, method: str, level: float, nagq: int) -> tuple[float, float] | None:

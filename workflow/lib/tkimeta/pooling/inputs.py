@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..audit.checks import grim_candidates
-from ..clean import location_rank, responders
+from ..audit.proportion_checks import grim_candidates
+from ..clean import ci_level_fraction, location_rank, responders
+from ..stats import distributions as D
 from ..stats import effects as fx
 from ..stats.proportions import logit
 from ..vocab import KIND_FAMILY, LIVER_SUBGROUPS, SUBGROUPS, outcome_kind
@@ -206,7 +207,7 @@ def log_median(row, audit, level) -> fx.LogEstimate | None:
     bound = lower if lower is not None else upper
     if bound is None or bound == median:
         return None
-    z = fx._z(level)
+    z = D.critical_value(level)
     se = abs(math.log(median) - math.log(bound)) / z
     which = "lower" if lower is not None else "upper"
     return fx.LogEstimate(math.log(median), se, f"SE from the {which} CI bound only (other bound not reached; log-symmetric approximation)", True)
@@ -242,7 +243,7 @@ def ratio_of_medians_inputs(tables, ctx, endpoint, audit) -> list[dict]:
             continue
         ratio = fx.log_ratio_of_medians(math.exp(estimates[0].estimate), estimates[0].se,
                                         math.exp(estimates[1].estimate), estimates[1].se)
-        z = fx._z(ctx.ci_level)
+        z = D.critical_value(ctx.ci_level)
         rows.append(_row(outcome, "contrasts", "all", study, ctx, yi=ratio.estimate, sei=ratio.se,
                          estimate=math.exp(ratio.estimate), ci_lower=math.exp(ratio.estimate - z * ratio.se),
                          ci_upper=math.exp(ratio.estimate + z * ratio.se),
@@ -268,7 +269,7 @@ def hazard_ratio_inputs(tables, ctx, endpoint) -> list[dict]:
             est, lo, hi = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
             if r["level"] == "no" and r["reference"] == "yes":  # orient as liver vs none
                 est, lo, hi = 1 / est, 1 / hi, 1 / lo
-            se = fx.se_log_ratio_from_ci(lo, hi, level=float(r["ci_level"] or 95) / 100)
+            se = fx.se_log_ratio_from_ci(lo, hi, level=ci_level_fraction(r["ci_level"]))
             rows.append(_row(outcome, "contrasts", "all", study, ctx, yi=math.log(est), sei=se, estimate=est,
                              ci_lower=lo, ci_upper=hi,
                              source=f"printed HR ({r['test']}), SE from its CI; {r['location']} ({r['row_id']})"))
@@ -300,7 +301,7 @@ def _tierney(tables, ctx, study, endpoint, own):
     worse = float(medians[0]["median"]) < float(medians[1]["median"])
     ratio = sizes["liver_met"] / sizes["no_liver_met"]
     est = fx.hr_from_logrank(p, events, direction="hr_above_1" if worse else "hr_below_1", ratio=ratio)
-    z = fx._z(ctx.ci_level)
+    z = D.critical_value(ctx.ci_level)
     return _row(f"HR_{endpoint}_liver", "contrasts", "all", study, ctx, yi=est.estimate, sei=est.se,
                 estimate=math.exp(est.estimate), ci_lower=math.exp(est.estimate - z * est.se),
                 ci_upper=math.exp(est.estimate + z * est.se), approximation=True,
@@ -316,7 +317,7 @@ def odds_ratio_inputs(proportion_rows: list[dict], ctx, measure: str) -> list[di
         if r["outcome"] == measure and r["subgroup"] in LIVER_SUBGROUPS:
             by_study.setdefault(r["study_id"], {})[r["subgroup"]] = r
     rows = []
-    z = fx._z(ctx.ci_level)
+    z = D.critical_value(ctx.ci_level)
     for study, pair in by_study.items():
         if len(pair) != 2:
             continue
@@ -334,7 +335,7 @@ def landmark_inputs(tables, ctx) -> list[dict]:
     """Landmark rates on the logit scale, SE from the printed CI (log-odds symmetric approximation)."""
     landmarks = tables["landmarks"]
     rows = []
-    z = fx._z(ctx.ci_level)
+    z = D.critical_value(ctx.ci_level)
     usable = landmarks[landmarks["study_id"].isin(ctx.single_arm) & (landmarks["population"] == "all")
                        & (landmarks["ci_lower"] != "") & (landmarks["ci_upper"] != "")]
     for (endpoint, time), group in usable.groupby(["endpoint", "time_months"], sort=True):

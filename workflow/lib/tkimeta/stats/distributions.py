@@ -1,8 +1,13 @@
-"""The few distribution functions the library needs, from ``scipy.special``.
+"""The few distribution functions the library needs, from ``scipy.special``, and the
+one place a confidence level becomes a critical value.
 
 ``scipy.stats`` gives the same values but takes about a second to import, which every
 Snakemake job would pay again; these thin wrappers keep a rule's start-up short. Each
 is the textbook identity noted beside it (tests compare them with ``scipy.stats``).
+
+A confidence level is a fraction everywhere in the library (0.95, as in
+``config.yaml``); :func:`check_level` rejects a percentage such as 95. Raw tables
+print their CI level in percent; :func:`tkimeta.clean.ci_level_fraction` reads it.
 """
 
 from __future__ import annotations
@@ -48,3 +53,22 @@ def chi2_ppf(q, df):
 def beta_ppf(q, a, b):
     """Beta quantile (``beta.ppf``)."""
     return special.betaincinv(a, b, q)
+
+
+def check_level(level) -> float:
+    """``level`` as a float, after checking it is a two-sided confidence level: a
+    fraction strictly between 0 and 1 (0.95, not 95)."""
+    level = float(level)
+    if not (0.0 < level < 1.0):
+        raise ValueError(
+            f"level must be a fraction strictly between 0 and 1 (e.g. 0.95), got {level!r}"
+        )
+    return level
+
+
+def critical_value(level, df=None) -> float:
+    """Two-sided critical value of a confidence level (a fraction, e.g. 0.95 -> 1.959964):
+    the standard normal quantile at ``0.5 + level / 2``, or Student t's with ``df``
+    degrees of freedom."""
+    q = 0.5 + check_level(level) / 2.0
+    return float(norm_ppf(q)) if df is None else float(t_ppf(q, df))

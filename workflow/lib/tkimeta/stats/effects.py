@@ -7,7 +7,8 @@ additive scale (log ratio or log median) with its standard error.
 
 All functions are pure and validate their inputs (``ValueError`` with a
 message naming the offending value).  Levels are two-sided fractions
-(0.95), so ``z = Phi^{-1}(1 - (1 - level)/2)`` (1.959964 for 0.95).
+(0.95), so ``z = Phi^{-1}(1 - (1 - level)/2)`` (1.959964 for 0.95; see
+:func:`tkimeta.stats.distributions.critical_value`).
 
 The two cases where an approximation replaces a reported quantity are labelled
 in the returned :class:`LogEstimate` (``approximate=True`` and a ``source``
@@ -67,15 +68,6 @@ class LogEstimate:
 # --------------------------------------------------------------------------- #
 # validation
 # --------------------------------------------------------------------------- #
-def _z(level: float) -> float:
-    level = float(level)
-    if not (0.0 < level < 1.0):
-        raise ValueError(
-            f"level must be a fraction strictly between 0 and 1 (e.g. 0.95), got {level!r}"
-        )
-    return float(D.norm_ppf(0.5 + level / 2.0))
-
-
 def _positive(name: str, value) -> float:
     v = float(value)
     if not (math.isfinite(v) and v > 0):
@@ -111,7 +103,7 @@ def se_log_ratio_from_ci(lower: float, upper: float, level: float = 0.95) -> flo
     lo = _positive("lower", lower)
     hi = _positive("upper", upper)
     _check_bounds(lo, hi)
-    return (math.log(hi) - math.log(lo)) / (2.0 * _z(level))
+    return (math.log(hi) - math.log(lo)) / (2.0 * D.critical_value(level))
 
 
 def se_log_median_from_ci(
@@ -145,7 +137,7 @@ def se_log_median_from_ci(
     lo = _positive("lower", lower)
     hi = _positive("upper", upper)
     _check_bounds(lo, hi, m)
-    z = _z(level)
+    z = D.critical_value(level)
     if shape == "linear":
         return (hi - lo) / (2.0 * z) / m
     if shape == "log":
@@ -383,7 +375,7 @@ def pvalue_from_ci(
     elif not all(math.isfinite(v) for v in (est, lo, hi)):
         raise ValueError("estimate and CI bounds must be finite")
     _check_bounds(lo, hi, est)
-    z = _z(level)
+    z = D.critical_value(level)
     se = (hi - lo) / (2.0 * z)
     zs = abs(est) / se
     if approximate:

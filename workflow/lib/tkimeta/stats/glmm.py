@@ -41,9 +41,9 @@ from numpy.polynomial.hermite import hermgauss
 from scipy import special
 
 from . import distributions as D
-
-from .proportions import _check_counts, _check_level, expit, logit_transform
-from .rma import rma, typical_within_variance
+from .heterogeneity import typical_within_variance
+from .proportions import check_counts, expit, logit_transform
+from .rma import rma
 
 __all__ = ["GLMMResult", "glmm_logit", "marginal_loglik"]
 
@@ -203,7 +203,7 @@ def marginal_loglik(mu: float, tau: float, x, n, nagq: int = 7) -> float:
     nagq : int, default 7
         Quadrature points (1 gives the Laplace approximation).
     """
-    xa, na, _ = _check_counts(x, n)
+    xa, na, _ = check_counts(x, n)
     nodes, w = hermgauss(int(nagq))
     ll_i, _ = _loglik_parts(float(mu), float(tau), xa, na, nodes, np.log(w), np.zeros_like(xa))
     return float(np.sum(ll_i) + np.sum(_log_choose(na, xa)))
@@ -315,13 +315,13 @@ def glmm_logit(x, n, level: float = 0.95, nagq: int = 7) -> GLMMResult:
         Invalid counts, or when every study has 0 events (or every study has
         all events): the ML estimate of mu is then -inf (+inf).
     """
-    level = _check_level(level)
+    level = D.check_level(level)
     nagq = int(nagq)
     if nagq < 1:
         raise ValueError(f"nagq must be a positive integer, got {nagq}")
-    xa, na, _ = _check_counts(x, n)
+    xa, na, _ = check_counts(x, n)
     k = xa.size
-    zcrit = float(D.norm_ppf(0.5 + level / 2.0))
+    zcrit = D.critical_value(level)
     nan = math.nan
     yi, vi = logit_transform(xa, na)
     yi = np.atleast_1d(yi)

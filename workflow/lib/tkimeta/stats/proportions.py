@@ -26,6 +26,7 @@ from scipy import special
 from . import distributions as D
 
 __all__ = [
+    "check_counts",
     "clopper_pearson",
     "wilson",
     "wald",
@@ -39,19 +40,9 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- #
-# validation helpers (shared with glmm.py)
+# validation (shared with glmm.py)
 # --------------------------------------------------------------------------- #
-def _check_level(level: float) -> float:
-    """Return ``level`` after checking it is a two-sided confidence level in (0, 1)."""
-    level = float(level)
-    if not (0.0 < level < 1.0):
-        raise ValueError(
-            f"level must be a fraction strictly between 0 and 1 (e.g. 0.95), got {level!r}"
-        )
-    return level
-
-
-def _check_counts(x: Any, n: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+def check_counts(x: Any, n: Any) -> tuple[np.ndarray, np.ndarray, bool]:
     """Validate event counts ``x`` out of ``n`` trials.
 
     Returns float arrays of a common 1-D shape and whether both inputs were
@@ -91,8 +82,8 @@ def _out(value: np.ndarray, scalar: bool):
 
 
 def _ci(x, n, level: float, method: str):
-    level = _check_level(level)
-    xa, na, scalar = _check_counts(x, n)
+    level = D.check_level(level)
+    xa, na, scalar = check_counts(x, n)
     xa, na = xa.astype(float), na.astype(float)
     alpha = 1.0 - level
     if method == "beta":
@@ -100,7 +91,7 @@ def _ci(x, n, level: float, method: str):
             lo = np.where(xa == 0, 0.0, D.beta_ppf(alpha / 2, np.maximum(xa, 1e-300), na - xa + 1))
             hi = np.where(xa == na, 1.0, D.beta_ppf(1 - alpha / 2, xa + 1, np.maximum(na - xa, 1e-300)))
     else:
-        z = float(D.norm_ppf(1 - alpha / 2))
+        z = D.critical_value(level)
         p = xa / na
         if method == "wilson":
             centre = (p + z * z / (2 * na)) / (1 + z * z / na)
@@ -233,7 +224,7 @@ def logit_transform(x, n, add: float = 0.5, to: str = "only0"):
     (yi, vi) : tuple of float or of ndarray
         Log-odds and sampling variance.
     """
-    xa, na, scalar = _check_counts(x, n)
+    xa, na, scalar = check_counts(x, n)
     add = float(add)
     if add < 0:
         raise ValueError(f"add must be non-negative, got {add}")
@@ -280,7 +271,7 @@ def freeman_tukey(x, n):
     -------
     (yi, vi) : tuple of float or of ndarray
     """
-    xa, na, scalar = _check_counts(x, n)
+    xa, na, scalar = check_counts(x, n)
     yi = 0.5 * (np.arcsin(np.sqrt(xa / (na + 1.0))) + np.arcsin(np.sqrt((xa + 1.0) / (na + 1.0))))
     vi = 1.0 / (4.0 * na + 2.0)
     return _out(yi, scalar), _out(vi, scalar)

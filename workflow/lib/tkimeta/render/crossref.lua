@@ -1,7 +1,7 @@
 --[[
 crossref.lua -- Quarto-style cross-references for plain pandoc (no Quarto).
 
-Used by tkimeta.report.render for the offline path (pandoc -> HTML and
+Used by tkimeta.render (pandoc.py) for the offline path (pandoc -> HTML and
 pandoc -> typst). It reproduces the subset of Quarto's crossref behaviour the
 report uses:
 
