@@ -22,6 +22,9 @@ rule report_assets:
         config=config,
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
         versions=software_versions(),
+    resources:
+        mem_mb=512,
+        runtime=5,
     log:
         "logs/report_assets/report_assets.log",
     benchmark:
@@ -45,6 +48,9 @@ rule report_render:
     params:
         source=lambda wc, input: str(Path(input.source[0]).parent),
         quarto=config["report"]["quarto"],
+    resources:
+        mem_mb=1024,
+        runtime=15,
     log:
         "logs/report_render/report_render.log",
     benchmark:
