@@ -47,10 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || cannot "packages missing (${missing[*]}) and no apt-get to install them"
   log "installing ${missing[*]} (Debian packages; about a minute)"
   export DEBIAN_FRONTEND=noninteractive
-  apt_install() { apt-get install -y -q --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1; }
+  apt_install() { apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1; }
   if ! apt_install; then
     # a machine whose package lists are missing or stale
-    apt-get update -q >"$LOGS/apt-update.log" 2>&1 || fail "apt-get update failed, see $LOGS/apt-update.log"
+    apt-get update -q -o DPkg::Lock::Timeout=300 >"$LOGS/apt-update.log" 2>&1 || fail "apt-get update failed, see $LOGS/apt-update.log"
     apt_install || fail "apt-get install ${missing[*]} failed, see $LOGS/apt.log"
   fi
 fi
