@@ -8,6 +8,9 @@ rule audit_study:
         code=code_of("audit_study.py"),
     output:
         audit="results/audit/{study}.csv",
+    resources:
+        mem_mb=512,
+        runtime=5,
     log:
         "logs/audit_study/{study}.log",
     benchmark:
@@ -28,6 +31,9 @@ rule audit_gather:
         summary="results/audit/summary.csv",
     params:
         studies=STUDIES,
+    resources:
+        mem_mb=512,
+        runtime=5,
     log:
         "logs/audit_gather/audit_gather.log",
     benchmark:

@@ -10,6 +10,9 @@ rule clean_study:
         **{kind: f"results/clean/studies/{{study}}/{kind}.csv" for kind in CLEAN_TABLES},
     params:
         ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
+    resources:
+        mem_mb=256,
+        runtime=5,
     log:
         "logs/clean_study/{study}.log",
     benchmark:
@@ -28,6 +31,9 @@ rule clean_gather:
         **{kind: f"results/clean/{kind}.csv" for kind in GATHERED_TABLES},
     params:
         studies=STUDIES,
+    resources:
+        mem_mb=256,
+        runtime=5,
     log:
         "logs/clean_gather/clean_gather.log",
     benchmark:

@@ -19,6 +19,9 @@ rule figures_forest:
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
         labels=STUDY_LABELS,
     threads: 2
+    resources:
+        mem_mb=1024,
+        runtime=15,
     log:
         "logs/figures_forest/figures_forest.log",
     benchmark:
@@ -52,6 +55,9 @@ rule figures_summary:
         labels=STUDY_LABELS,
         contrasts=config["outcomes"]["contrasts"],
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
+    resources:
+        mem_mb=512,
+        runtime=10,
     log:
         "logs/figures_summary/figures_summary.log",
     benchmark:
@@ -73,6 +79,9 @@ rule figure_rulegraph:
         pdf="results/figures/rulegraph.pdf",
     params:
         python=sys.executable,
+    resources:
+        mem_mb=768,
+        runtime=10,
     log:
         "logs/figure_rulegraph/figure_rulegraph.log",
     benchmark:

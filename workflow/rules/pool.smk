@@ -14,6 +14,9 @@ rule pool_inputs:
         response_denominator=config["pooling"]["response_denominator"],
         ci_level=config["pooling"]["ci_level"],
         ae_terms=config["outcomes"]["ae_terms"],
+    resources:
+        mem_mb=512,
+        runtime=5,
     log:
         "logs/pool_inputs/pool_inputs.log",
     benchmark:
@@ -38,6 +41,9 @@ rule pool_outcome:
         ci_level=config["pooling"]["ci_level"],
         min_k_pi=config["pooling"]["min_k_prediction_interval"],
         nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
+    resources:
+        mem_mb=512,
+        runtime=3,
     log:
         "logs/pool_outcome/{outcome}.log",
     benchmark:
@@ -59,6 +65,9 @@ rule pool_gather:
                          labels={"table": "pooled estimates"}),
         studies="results/pooled/study_estimates.csv",
         tests="results/pooled/subgroup_tests.csv",
+    resources:
+        mem_mb=256,
+        runtime=5,
     log:
         "logs/pool_gather/pool_gather.log",
     benchmark:

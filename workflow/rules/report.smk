@@ -24,6 +24,9 @@ rule report_assets:
         main_outcomes=config["outcomes"]["response"] + config["outcomes"]["adverse_events"] + config["outcomes"]["medians"],
         liver_outcomes=config["outcomes"]["contrasts"],
         versions=software_versions(),
+    resources:
+        mem_mb=512,
+        runtime=5,
     log:
         "logs/report_assets/report_assets.log",
     benchmark:
@@ -48,6 +51,9 @@ rule report_render:
     params:
         source=lambda wc, input: str(Path(input.source[0]).parent),
         quarto=config["report"]["quarto"],
+    resources:
+        mem_mb=1024,
+        runtime=15,
     log:
         "logs/report_render/report_render.log",
     benchmark:
