@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIES = ["anlo_crc", "anlo_sts", "fruq_crc", "nma_crlm", "anlo_escc"]
+# The studies come from config.yaml (the one list of studies), never from a list here.
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+STUDIES = list(CONFIG["studies"])
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "data", "profiles", "report", "envs", ".test"]
 
@@ -65,7 +68,7 @@ def cleaned_by_study():
     out = {}
     for study in STUDIES:
         own = {t.path.stem: t for kind in STUDY_TABLES for t in tables[kind] if t.path.parent.name == study}
-        out[study] = clean_study(study, own, repair_ocr=(study == "anlo_escc"))
+        out[study] = clean_study(study, own, repair_ocr=CONFIG["studies"][study]["ocr"])
     return out
 
 
