@@ -15,14 +15,15 @@ EVIDENCE_TABLES = ["results/evidence/living_evidence.md"]
 EVIDENCE_FIGURES = ["cumulative", "funnel"]
 
 
-def previous_release_inputs():
-    """A previous release given as a folder is an input (a change to it reruns the
-    changelog); a git revision is read with git at run time."""
-    if PREVIOUS_RELEASE and Path(PREVIOUS_RELEASE).is_dir():
-        base = Path(PREVIOUS_RELEASE)
-        base = base / "results" if (base / "results" / "pooled").is_dir() else base
-        return sorted(str(p) for p in base.rglob("*.csv") if p.parent.name in ("pooled", "assets", "evidence", "report"))
-    return []
+# A previous release given as a folder is an input (a change to it reruns the changelog);
+# a git revision is read with git at run time.
+_PREVIOUS_DIR = Path(PREVIOUS_RELEASE) if PREVIOUS_RELEASE and Path(PREVIOUS_RELEASE).is_dir() else None
+if _PREVIOUS_DIR is not None and (_PREVIOUS_DIR / "results" / "pooled").is_dir():
+    _PREVIOUS_DIR = _PREVIOUS_DIR / "results"
+PREVIOUS_RELEASE_FILES = sorted(
+    str(p) for p in (_PREVIOUS_DIR.rglob("*.csv") if _PREVIOUS_DIR else [])
+    if p.parent.name in ("pooled", "assets", "evidence", "report")
+)
 
 
 rule evidence_cumulative:
@@ -100,15 +101,15 @@ rule evidence_changelog:
                  "results/evidence/cumulative.csv", "results/evidence/small_study.csv"],
         # the report's generated tables (GRADE, ...), diffed too when they are CSV
         assets=lambda wc: [str(p) for p in rules.report_assets.output],
-        previous=previous_release_inputs(),
+        previous=PREVIOUS_RELEASE_FILES,
         code=code_of("evidence_changelog.py"),
     output:
         changes="results/evidence/changelog.csv",
         markdown="results/evidence/changelog.md",
     params:
         previous=PREVIOUS_RELEASE,
-        results="results",
-        repo=str(WORKFLOW_ROOT),
+        results=lambda wc, input: str(Path(input.current[0]).parents[1]),
+        repo=lambda wc: str(WORKFLOW_ROOT),
     log:
         "logs/evidence_changelog/evidence_changelog.log",
     benchmark:
