@@ -236,7 +236,7 @@ def _changed_files(copy: Path) -> set[str]:
 
 def test_a_new_study_is_data_and_rebuilds_everything(tmp_path):
     copy = copy_workflow(tmp_path / "wf")
-    first = run_snakemake(copy, "results/pooled/estimates.csv", "results/evidence/cumulative.csv")
+    first = run_snakemake(copy, "results/pooled/estimates.csv", "results/evidence/cumulative.csv", timeout=1500)
     assert first.returncode == 0, first.stderr[-3000:]
     shutil.copytree(copy / "results", copy / "prev" / "results")
     before = pd.read_csv(copy / "results/pooled/estimates.csv")
@@ -251,7 +251,7 @@ def test_a_new_study_is_data_and_rebuilds_everything(tmp_path):
                                                       ["baseline", "characteristics", "effects", "response", "survival"]}
 
     started = time.monotonic()
-    second = run_snakemake(copy, timeout=1200)
+    second = run_snakemake(copy, timeout=1500)
     seconds = time.monotonic() - started
     assert second.returncode == 0, second.stderr[-3000:]
     print(f"rebuild after adding a study: {seconds:.0f} s")
