@@ -35,7 +35,8 @@ rule evidence_cumulative:
         cumulative="results/evidence/cumulative.csv",
         order="results/evidence/publication_order.csv",
     params:
-        studies=STUDIES,
+        # the pooled studies (a context study is shown beside, never pooled)
+        studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "single_arm"],
         outcomes=CUMULATIVE_OUTCOMES,
         method=EVIDENCE.get("cumulative_method", "reml_hksj"),
         ci_level=config["pooling"]["ci_level"],

@@ -37,7 +37,7 @@ def evidence_markdown(cumulative: pd.DataFrame, order: pd.DataFrame, small_study
         f"{labels.get(s, s)} ({y or 'no year printed'})" for s, y in zip(order["study_id"], order["publication_year"]))
     lines.append(
         f"The studies enter in order of publication: {order_text}. "
-        f"{len(dated)} of {len(order)} papers print a publication year"
+        f"{len(dated)} of {len(order)} pooled papers {'prints' if len(dated) == 1 else 'print'} a publication year"
         + (f"; the {len(undated)} that do not follow the dated ones in order of study id (no year is guessed), "
            f"so their relative order is a convention, not chronology." if len(undated) else ".")
         + (" Studies sharing a year are ordered by study id." if dated["publication_year"].duplicated().any() else "")
