@@ -99,3 +99,38 @@ def test_trimfill_matches_metafor(name):
 def test_meta_regression_needs_three_studies():
     with pytest.raises(ValueError):
         meta_regression([0.1, 0.2], [0.01, 0.02], [0.1, 0.14])
+
+
+def _log_inputs(block, outcome="median_PFS"):
+    return pd.DataFrame(dict(outcome=outcome, family="log", subgroup="all",
+                             study_id=[f"s{i:02d}" for i in range(block["k"])],
+                             yi=block["yi"], sei=np.sqrt(block["vi"]), events="", n=""))
+
+
+def test_small_study_table_from_k_ten_on_matches_metafor():
+    from tkimeta.evidence.smallstudy import small_study_effects
+
+    b = SMALL["asymmetric_left_missing"]
+    table = small_study_effects(_log_inputs(b), ["median_PFS"])
+    row = table.iloc[0]
+    assert bool(row["assessable"]) and row["reason"] == ""
+    np.testing.assert_allclose([row["egger_z"], row["egger_pvalue"]], [b["regtest"]["zval"], b["regtest"]["pval"]], **TOL_MR)
+    assert (row["trimfill_k0"], row["trimfill_side"]) == (b["trimfill"]["k0"], b["trimfill"]["side"])
+    np.testing.assert_allclose(row["trimfill_estimate"], np.exp(b["trimfill"]["estimate"]), **TOL)
+    np.testing.assert_allclose(row["estimate"], np.exp(b["rma"]["estimate"]), **TOL)
+    few = small_study_effects(_log_inputs(b).iloc[:9], ["median_PFS"]).iloc[0]
+    assert not few["assessable"] and "k = 9 < 10" in few["reason"]
+
+
+def test_evidence_figures_draw():
+    from matplotlib.figure import Figure
+
+    from tkimeta.evidence.smallstudy import funnel_data
+    from tkimeta.plots.evidence import cumulative_plot, funnel_plot
+
+    b = SMALL["mirrored_right_missing"]
+    data = funnel_data(_log_inputs(b), "median_PFS")
+    assert len(data["filled_yi"]) == b["trimfill"]["k0"]
+    assert isinstance(funnel_plot(data, title="test"), Figure)
+    table = cumulative(INPUTS, _order(), ["ORR", "median_PFS"]).astype(str)
+    assert isinstance(cumulative_plot(table), Figure)
