@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -25,9 +26,9 @@ def cumulative_plot(table: pd.DataFrame, *, labels: Mapping[str, str] | None = N
     study_labels = study_labels or {}
     heights = [max(len(table[table["outcome"] == o]), 1) for o in outcomes]
     with style_context():
-        fig = new_figure(7.5, 0.9 + 0.32 * sum(heights) + 0.55 * len(outcomes))
+        fig = new_figure(9.0, 0.9 + 0.32 * sum(heights) + 0.55 * len(outcomes))
         grid = fig.add_gridspec(len(outcomes), 1, height_ratios=[h + 1.6 for h in heights], hspace=0.9,
-                                left=0.42, right=0.97, top=0.97, bottom=0.05)
+                                left=0.47, right=0.97, top=0.97, bottom=0.05)
         for i, outcome in enumerate(outcomes):
             ax = fig.add_subplot(grid[i])
             rows = table[table["outcome"] == outcome].sort_values("step", key=lambda s: s.astype(int))
@@ -37,12 +38,17 @@ def cumulative_plot(table: pd.DataFrame, *, labels: Mapping[str, str] | None = N
             est, lo, hi = (rows[c].astype(float).to_numpy() for c in ("estimate", "ci_lower", "ci_upper"))
             ax.hlines(y, lo, hi, color="black", lw=1)
             ax.plot(est, y, "s", color="black", ms=4)
-            names = [f"+ {study_labels.get(s, s)} ({yr if isinstance(yr, str) and yr else 'year not printed'}), k = {k}"
-                     for s, yr, k in zip(rows["study_id"], rows["publication_year"].fillna(""), rows["k"])]
-            ax.set_yticks(y, [n if len(n) < 70 else n[:67] + "..." for n in names], fontsize=7)
+            names = []
+            for s, yr, k in zip(rows["study_id"], rows["publication_year"].fillna(""), rows["k"]):
+                label = study_labels.get(s, s)
+                label = label if len(label) <= 42 else label[:41] + "…"
+                names.append(f"k = {k}: + {label} ({yr if isinstance(yr, str) and yr else 'no year'})")
+            ax.set_yticks(y, names, fontsize=7)
             ax.set_ylim(-0.7, len(rows) - 0.3)
             if ratio:
                 ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+                ax.xaxis.set_minor_formatter(ticker.NullFormatter())
             if scale == "ratio":
                 ax.axvline(1, color=GREY, lw=0.8, ls="--")
             ax.set_title(labels.get(outcome, outcome), fontsize=9, loc="left")
