@@ -26,6 +26,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/pool.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/evidence.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -36,6 +37,8 @@ rule all:
         "results/pooled/estimates.csv",
         rules.figures_forest.output,
         rules.figures_summary.output,
+        rules.figures_evidence.output,
+        "results/evidence/changelog.csv",
         "results/report/report.html",
         "results/report/report.pdf",
     default_target: True

@@ -4,10 +4,13 @@
 import shutil
 
 import pytest
+import yaml
 
-from workflow_run import ROOT, copy_workflow, run_snakemake
+from workflow_run import ROOT, SNAKEMAKE, copy_workflow, run_snakemake  # noqa: F401 - re-exported to the tests
 
-STUDIES = ["anlo_crc", "anlo_sts", "fruq_crc", "nma_crlm", "anlo_escc"]
+# The studies come from config.yaml (the one list of studies), never from a list here.
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+STUDIES = list(CONFIG["studies"])
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ def cleaned_by_study():
     out = {}
     for study in STUDIES:
         own = {t.path.stem: t for kind in STUDY_TABLES for t in tables[kind] if t.path.parent.name == study}
-        out[study] = clean_study(study, own, repair_ocr=(study == "anlo_escc"))
+        out[study] = clean_study(study, own, repair_ocr=CONFIG["studies"][study]["ocr"])
     return out
 
 

@@ -131,16 +131,22 @@ def _outcomes(workdir: Path) -> list[str]:
 # the graph is a visible change of this test). `all` depends on everything.
 FEEDS = {
     "clean_study": ["clean_gather", "audit_study"],  # audit_study of the same study
-    "clean_gather": ["pool_inputs", "figures_summary", "report_assets"],
+    "clean_gather": ["pool_inputs", "figures_summary", "report_assets", "evidence_cumulative"],
     "audit_study": ["audit_gather"],
     "audit_gather": ["pool_inputs", "figures_summary", "report_assets"],
-    "pool_inputs": ["pool_outcome", "report_assets"],  # every outcome
+    "pool_inputs": ["pool_outcome", "report_assets", "evidence_cumulative", "evidence_small_study",
+                    "figures_evidence", "evidence_changelog"],  # every outcome
     "pool_outcome": ["pool_gather"],
-    "pool_gather": ["figures_forest", "figures_summary", "report_assets"],
+    "pool_gather": ["figures_forest", "figures_summary", "report_assets", "evidence_changelog"],
     "figures_forest": ["report_render"],
     "figures_summary": ["report_render"],
     "figure_rulegraph": ["report_render"],
-    "report_assets": ["report_render"],
+    "report_assets": ["report_render", "evidence_changelog"],
+    "evidence_cumulative": ["figures_evidence", "evidence_changelog", "evidence_report"],
+    "evidence_small_study": ["figures_evidence", "evidence_changelog", "evidence_report"],
+    "figures_evidence": ["report_render"],
+    "evidence_changelog": ["evidence_report"],
+    "evidence_report": ["report_render"],
     "report_render": [],
 }
 
@@ -231,6 +237,8 @@ SINGLE_JOBS = [
     ("figures_summary", "results/figures/ae_rates.png", ""),
     ("figure_rulegraph", "results/figures/rulegraph.png", ""),
     ("report_assets", "results/report/assets/variables.yml", ""),
+    ("evidence_cumulative", "results/evidence/cumulative.csv", ""),
+    ("evidence_report", "results/evidence/living_evidence.md", ""),
     ("report_render", "results/report/report.pdf", ""),
 ]
 

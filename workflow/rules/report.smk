@@ -41,7 +41,7 @@ rule report_render:
     input:
         source=sorted(str(p) for p in (WORKFLOW_ROOT / "report").glob("*") if p.is_file()),
         variables="results/report/assets/variables.yml",
-        tables=expand("results/report/assets/{name}.md", name=REPORT_TABLES + ["config"]),
+        tables=expand("results/report/assets/{name}.md", name=REPORT_TABLES + ["config"]) + EVIDENCE_TABLES,
         figures=report_figures(),
         code=code_of("report_render.py"),
     output:

@@ -359,7 +359,11 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
             if table is None:
                 continue
             for row, line in zip(table.rows, table.lines):
-                if row["study_id"] and row["study_id"] != entry.name:
+                if row["study_id"] and row["study_id"] not in study_ids and row["study_id"] not in skipped:
+                    problems.append(Problem(shown, line, "study_id",
+                                            f"'{row['study_id']}' is not a registered study; register it in config.yaml "
+                                            f"under 'studies' (registered: {', '.join(study_ids)})"))
+                elif row["study_id"] and row["study_id"] != entry.name:
                     problems.append(Problem(shown, line, "study_id", f"'{row['study_id']}' in the folder of '{entry.name}'"))
             tables[path.stem].append(table)
     problems.extend(_unmapped_terms(tables, raw_dir))

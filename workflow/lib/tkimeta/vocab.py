@@ -267,7 +267,7 @@ def leave_one_out(study: str) -> str:
 
 
 def analysis_label(analysis: str) -> str:
-    """'CRC studies only', 'without anlo_sts' (loo_anlo_sts), ..."""
+    """'CRC studies only', 'without <study>' (loo_<study>), ..."""
     name = str(analysis)
     if name.startswith(LEAVE_ONE_OUT_PREFIX):
         return f"without {name.removeprefix(LEAVE_ONE_OUT_PREFIX)}"

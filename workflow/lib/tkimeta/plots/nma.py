@@ -52,7 +52,7 @@ def treatment_label(code: str) -> str:
 def nma_plot(
     effects: pd.DataFrame,
     *,
-    study_id: str | None = "nma_crlm",
+    study_id: str | None = None,
     populations: Sequence[str] | None = None,
     endpoints: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
