@@ -9,7 +9,7 @@ from tkimeta.audit.study import AUDIT_COLUMNS, audit_study
 
 @pytest.fixture(scope="module")
 def audits(cleaned_by_study):
-    return {study: audit_study(study, cleaned_by_study[study]) for study in STUDIES}
+    return {study: audit_study(study, cleaned_by_study[study], ocr_source=(study == "anlo_escc")) for study in STUDIES}
 
 
 def finding(audits, study, check, quantity, location=None, population=None):
@@ -124,8 +124,13 @@ def test_nma_crlm_findings(audits):
 def test_anlo_escc_denominator_and_ci(audits):
     assert_finding(finding(audits, "anlo_escc", "which_denominator", "ORR (stated evaluable)", "results"),
                    "discrepancy", "19/87", "n = 82")
-    assert_finding(finding(audits, "anlo_escc", "clopper_pearson_ci", "ORR (with the itt denominator 87)", "results"),
-                   "consistent", "13.7-32.0")
+    # The results' CI, stated for the 82 evaluable, is Clopper-Pearson on 19/87: said so.
+    assert_finding(finding(audits, "anlo_escc", "clopper_pearson_ci", "ORR (evaluable)", "results"),
+                   "discrepancy", "13.7-32.0", "reproduced by Clopper-Pearson on 19/87, the itt denominator")
+    # The abstract's '87 subjects' is checked against 87 only, and agrees (no false alarm).
+    abstract = audits["anlo_escc"]
+    abstract = abstract[(abstract.check == "clopper_pearson_ci") & (abstract.location == "abstract")]
+    assert set(abstract.status) == {"consistent"}, abstract.detail.tolist()
     assert_finding(finding(audits, "anlo_escc", "same_quantity_across_locations", "median DoR CI", population="all"),
                    "discrepancy", "abstract 2.3-10.9", "results 3.4-10.4")
     assert_finding(finding(audits, "anlo_escc", "same_quantity_across_locations", "OS rate at 12 months", population="all"),

@@ -215,9 +215,12 @@ def p_from_ci_check(
     lets a printed 0.04 pass against an implied 0.08 (|z| 2.05 vs 1.75, ratio 1.17).
 
     *Significance.*  Whatever the allowance, the printed p and the CI must agree about
-    significance at alpha: a CI excluding the null with a printed p above alpha, or a
-    CI strictly containing the null with a printed p below alpha, is a discrepancy.  A
-    bound printed exactly at the null (``1.00``) counts as neither.
+    significance at alpha: a CI excluding the null with a printed p above alpha, a CI
+    strictly containing the null with a printed p below alpha, or a printed p on one
+    side of alpha while the p implied by the estimate and its CI is on the other side
+    over the whole precision box (an estimate that is not the centre of its CI can do
+    this) is a discrepancy with ``extra["significance_disagrees"]``.  A bound printed
+    exactly at the null (``1.00``) counts as neither.
     """
     name = "p_from_ci_check"
     vals, bad = parse_triple(name, estimate, lower, upper)
@@ -282,6 +285,17 @@ def p_from_ci_check(
         extra["significance_disagrees"] = True
         return CheckResult("discrepancy", reported, recomputed,
                            f"{head}: the CI includes {null} (not significant at {alpha}) but p < {alpha}", name, extra)
+
+    # The printed p and the p the CI implies on opposite sides of alpha, whatever the
+    # rounding of the three printed numbers.
+    a = float(alpha)
+    printed_sig = (rel == "=" and pv + h < a) or (rel == "<" and pv <= a)
+    printed_nonsig = (rel == "=" and pv - h > a) or (rel == ">" and pv >= a)
+    if (printed_sig and p_min > a) or (printed_nonsig and p_max < a):
+        extra["significance_disagrees"] = True
+        return CheckResult("discrepancy", reported, recomputed,
+                           f"{head}: the printed p is {'below' if printed_sig else 'above'} {alpha} but the p its CI "
+                           f"implies is {'above' if printed_sig else 'below'} it (p {p_min:.2g}-{p_max:.2g})", name, extra)
 
     if not (zp_hi < z_min or zp_lo > z_max):
         extra["within_rounding"] = True

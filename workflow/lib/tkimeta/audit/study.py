@@ -11,10 +11,12 @@ numbers of the cleaned tables to feed them.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 import pandas as pd
 
 from ..clean import ci_level_fraction, location_rank, responders, response_wide
+from .findings import assign_findings
 from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
 from .proportion_checks import clopper_pearson_check, grim_percent, percent_from_count, sum_check, which_denominator
 from .ratio_checks import hr_midpoint_check, p_from_ci_check
@@ -24,6 +26,7 @@ from .survival_checks import events_vs_maturity, median_ci_shape
 AUDIT_COLUMNS = [
     "study_id", "check", "quantity", "population", "location",
     "reported", "recomputed", "status", "detail", "rows",
+    "significance_disagrees", "finding", "finding_class", "class_reason",
 ]
 
 class _Audit:
@@ -39,10 +42,12 @@ class _Audit:
             "study_id": self.study, "check": check, "quantity": quantity, "population": population,
             "location": location, "reported": result.reported, "recomputed": result.recomputed,
             "status": result.status, "detail": result.detail, "rows": rows,
+            "significance_disagrees": "yes" if result.extra.get("significance_disagrees") else "",
         })
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=AUDIT_COLUMNS, dtype="str")
+    def frame(self, ocr_source: bool = False) -> pd.DataFrame:
+        checks = pd.DataFrame(self.rows, columns=AUDIT_COLUMNS[:11], dtype="str")
+        return assign_findings(checks, ocr_source)[AUDIT_COLUMNS].fillna("")
 
 
 def _join_locations(locations) -> str:
@@ -59,19 +64,23 @@ def _int(text: str) -> int | None:
     return int(text) if text and text.isdigit() else None
 
 
-def audit_study(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Run every applicable check on one study's cleaned tables."""
+def audit_study(study: str, tables: dict[str, pd.DataFrame], ocr_source: bool = False) -> pd.DataFrame:
+    """Run every applicable check on one study's cleaned tables.
+
+    Every check that is not consistent is classified and grouped into a finding
+    (:mod:`.findings`); ``ocr_source`` says the paper reached us through OCR.
+    """
     audit = _Audit(study)
     _audit_characteristics(audit, tables["characteristics"])
     _audit_response(audit, tables["response_counts"])
     _audit_rates(audit, tables["rates"], tables["response_counts"], tables["baseline"])
     _audit_baseline(audit, tables["baseline"])
-    _audit_survival(audit, tables["survival"])
+    _audit_survival(audit, tables["survival"], tables["baseline"])
     _audit_landmarks(audit, tables["landmarks"])
     _audit_effects(audit, tables["effects"])
     _audit_adverse_events(audit, tables["adverse_events"])
     _audit_rankings(audit, tables["rankings"])
-    return audit.frame()
+    return audit.frame(ocr_source)
 
 
 def _across_locations(audit, frame, keys, value_column, check_quantity, population_of=lambda k: "",
@@ -191,13 +200,6 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
                     f"{responder_count}/{sizes[used]}, the {used} denominator", result.check)
             audit.add(result, "which_denominator", f"{row.measure}" + (f" (stated {row.denominator})" if row.denominator else ""),
                       row.population, row.location, row.row_id)
-            if row.ci_lower != "" and row.ci_upper != "":
-                for name, size in sorted(sizes.items()):
-                    if name != row.denominator:
-                        result = clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper,
-                                                       level=ci_level_fraction(row.ci_level))
-                        audit.add(result, "clopper_pearson_ci", f"{row.measure} (with the {name} denominator {size})",
-                                  row.population, row.location, row.row_id)
         quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
         count, n, source = _int(row.count), _int(row.n), "printed"
         if count is None:
@@ -217,18 +219,45 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
                 audit.add(grim_percent(row.percent, n), "grim_percent", quantity, row.population, row.location, row.row_id)
             elif (size := _subgroup_size(baseline, row.population)) is not None:
                 result = grim_percent(row.percent, size[0])
-                result = CheckResult(result.status, result.reported, result.recomputed,
-                                       f"{result.detail} [n = {size[0]}, the subgroup's size in {size[1]}]", result.check)
+                detail = f"{result.detail} [n = {size[0]}, the subgroup's size in {size[1]}]"
+                whole = _denominators(counts, "all") if not counts.empty else {}
+                cohort = max(whole.values()) if whole else None
+                if result.status == "discrepancy" and cohort and \
+                        percent_from_count(size[0], cohort, row.percent).status == "consistent":
+                    detail += (f"; {row.percent}% is {size[0]}/{cohort}, the subgroup's share of the cohort, "
+                               f"not a response rate within it")
+                result = CheckResult(result.status, result.reported, result.recomputed, detail, result.check)
                 audit.add(result, "grim_percent", quantity, row.population, row.location, row.row_id)
         if row.ci_lower != "" and row.ci_upper != "":
             if count is not None and n is not None:
+                # Each place is checked against the denominator it states itself; when
+                # that fails, say which other denominator of the paper reproduces the CI.
                 result = clopper_pearson_check(count, n, row.ci_lower, row.ci_upper,
                                                level=ci_level_fraction(row.ci_level))
+                if not result.ok:
+                    result = _other_denominator(result, count, n, row, sizes)
             else:
                 result = CheckResult("not_checkable", f"{row.ci_lower}-{row.ci_upper}%", "",
                                        "no count and denominator printed or derivable for this CI", "clopper_pearson_check")
             audit.add(result, "clopper_pearson_ci", quantity, row.population, row.location, row.row_id)
     _across_locations(audit, rates, ["population", "measure"], "percent", lambda k: f"{k[1]} percent", lambda k: k[0])
+
+
+def _other_denominator(result: CheckResult, count: int, n: int, row, sizes: dict[str, int]) -> CheckResult:
+    """A failed binomial CI that the paper's other denominator reproduces says so."""
+    for name, size in sorted(sizes.items()):
+        if size == n:
+            continue
+        other = clopper_pearson_check(count, size, row.ci_lower, row.ci_upper, level=ci_level_fraction(row.ci_level))
+        methods = [m.replace("_", " ") for m in other.extra.get("matching_methods", ())]
+        if other.status == "consistent" or methods:
+            how = "Clopper-Pearson" if other.status == "consistent" else methods[0]
+            stated = f"the {row.denominator} n = {n}" if row.denominator else f"n = {n}"
+            return CheckResult(result.status, result.reported, result.recomputed,
+                               f"{result.detail}; reproduced by {how} on {count}/{size}, the {name} denominator, "
+                               f"not on {stated} that this place states", result.check,
+                               {**result.extra, "reproduced_by": f"{how} on {count}/{size} ({name})"})
+    return result
 
 
 def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
@@ -258,7 +287,7 @@ def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
                       lambda k: f"{k[0]}={k[1]} count", lambda k: "all")
 
 
-def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
+def _audit_survival(audit: _Audit, survival: pd.DataFrame, baseline: pd.DataFrame | None = None) -> None:
     if survival.empty:
         return
     for row in survival.itertuples():
@@ -275,11 +304,30 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
     _pfs_events_cover_deaths(audit, survival)
     _ci_across_locations(audit, survival)
     triples = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
+    whole = _whole_cohort(baseline)
     for endpoint, group in triples.groupby("endpoint", sort=False):
-        records = [{"population": r.population, "estimate": r.median, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper}
-                   for r in group.itertuples()]
+        records = [{"population": "all" if r.population in whole else r.population, "estimate": r.median,
+                    "ci_lower": r.ci_lower, "ci_upper": r.ci_upper} for r in group.itertuples()]
         result = duplicate_pairs(records, label_keys=("population",))
+        same = sorted({r.population for r in group.itertuples() if r.population in whole})
+        if same:
+            result = CheckResult(result.status, result.reported, result.recomputed,
+                                 f"{result.detail}; {', '.join(same)} "
+                                 f"{'is' if len(same) == 1 else 'are'} the whole cohort by construction "
+                                 f"({'; '.join(whole[p] for p in same)}), so their estimates are the overall ones "
+                                 f"and are compared as such", result.check, result.extra)
         audit.add(result, "duplicate_estimates", f"median {endpoint} with CI", "", "", "")
+
+
+def _whole_cohort(baseline: pd.DataFrame) -> dict[str, str]:
+    """Subgroups (<characteristic>_<category>) that every patient belongs to (count = total)."""
+    out = {}
+    if baseline is None or baseline.empty:
+        return out
+    for r in baseline.itertuples():
+        if r.count != "" and r.total != "" and r.count == r.total and int(r.total) > 0:
+            out[f"{r.characteristic}_{r.category}"] = f"{r.count}/{r.total} in {r.location.replace('_', ' ')}"
+    return out
 
 
 def _pfs_events_cover_deaths(audit: _Audit, survival: pd.DataFrame) -> None:
@@ -365,8 +413,34 @@ def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
             continue
         audit.add(sum_check(parts, bands["any"], what="grade bands vs any grade"),
                   "sum_grade_bands", f"AE {term}", "all", location, ";".join(group["row_id"]))
+    start = len(audit.rows)
     _across_locations(audit, events, ["harmonised_term", "grade_band"], "percent",
                       lambda k: f"AE {k[0]} grade {k[1]} percent", merged_terms=True)
+    for entry in audit.rows[start:]:
+        if entry["status"] == "discrepancy" and entry["quantity"].endswith(" grade any percent"):
+            term = entry["quantity"][len("AE "):-len(" grade any percent")]
+            pattern = _band_quoted_as_total(events, term)
+            if pattern:
+                entry["detail"] += f"; {pattern}"
+
+
+def _band_quoted_as_total(events: pd.DataFrame, term: str) -> str:
+    """A place's any-grade percentage that is another place's value of one grade band."""
+    rows = events[events["harmonised_term"] == term]
+    anys = rows[(rows["grade_band"] == "any") & (rows["percent"] != "")]
+    for a in anys.itertuples():
+        others = anys[(anys["location"] != a.location) & (anys["percent"] != a.percent)]
+        if not len(others):
+            continue
+        bands = rows[(rows["grade_band"] != "any") & (rows["location"] != a.location) & (rows["percent"] != "")]
+        for b in bands.itertuples():
+            if Decimal(b.percent) == Decimal(a.percent):
+                total = others[others["location"] == b.location]
+                total_txt = f" (its total is {total.iloc[0]['percent']}%)" if len(total) else ""
+                band = b.grade_band.replace("_", "-").replace("plus", "+")
+                return (f"the {a.location.replace('_', ' ')} quotes {a.percent}%, the grade {band} column of "
+                        f"{b.location.replace('_', ' ')}{total_txt}, as the any-grade rate")
+    return ""
 
 
 def _bands_partition(parts: dict[str, str]) -> bool:
