@@ -315,8 +315,9 @@ def findings_table(audit: pd.DataFrame, inputs: pd.DataFrame | None = None) -> p
 
     ``impact`` is ``pooled_input`` when a row of the finding is one a pooled input was
     built from (``pooled_outcomes`` names the outcomes), else ``conclusion`` when a
-    printed p and its CI disagree about significance or an effect estimate of the
-    abstract or discussion is contradicted elsewhere, else ``cosmetic``.  OCR damage
+    printed p and its CI disagree about significance, a stated ranking contradicts its
+    values, or a number of the abstract or discussion (where conclusions are drawn) is
+    contradicted or not reproduced, else ``cosmetic``.  OCR damage
     and rounding never count as conclusion-changing on their own.
     """
     used = pooled_rows(inputs if inputs is not None else pd.DataFrame())
@@ -330,7 +331,7 @@ def findings_table(audit: pd.DataFrame, inputs: pd.DataFrame | None = None) -> p
         locations = _unique(group["location"])
         if outcomes:
             impact = "pooled_input"
-        elif significance or (cls in ("author_inconsistency", "computation_mismatch")
+        elif significance or "ranking_vs_sucra" in set(group["check"]) or (cls in ("author_inconsistency", "computation_mismatch")
                               and any(loc in ("abstract", "discussion", "conclusion") for loc in locations.split(";"))):
             impact = "conclusion"
         else:

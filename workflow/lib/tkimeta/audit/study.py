@@ -326,7 +326,14 @@ def _whole_cohort(baseline: pd.DataFrame) -> dict[str, str]:
         return out
     for r in baseline.itertuples():
         if r.count != "" and r.total != "" and r.count == r.total and int(r.total) > 0:
-            out[f"{r.characteristic}_{r.category}"] = f"{r.count}/{r.total} in {r.location.replace('_', ' ')}"
+            where = f"{r.count}/{r.total} in {r.location.replace('_', ' ')}"
+            # the survival table names a subgroup <characteristic>_<category>, or just
+            # <characteristic> for a yes, or without a trailing _status
+            names = {f"{r.characteristic}_{r.category}",
+                     f"{r.characteristic.removesuffix('_status')}_{r.category}"}
+            if r.category == "yes":
+                names.add(r.characteristic)
+            out.update(dict.fromkeys(names, where))
     return out
 
 

@@ -1,0 +1,182 @@
+"""Findings: checks grouped per reported quantity, classified, and marked with the pooled
+outcomes they touch; on small fixtures and on the five papers."""
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, STUDIES
+from tkimeta.audit.findings import (
+    FINDING_CLASSES, assign_findings, classify_check, damage_variants, findings_summary, findings_table,
+)
+from tkimeta.audit.study import AUDIT_COLUMNS, audit_study
+
+
+# --- small fixtures -------------------------------------------------------------------
+
+
+def _row(check, status, reported="", recomputed="", detail="", rows="", **extra):
+    return {"study_id": "x", "check": check, "quantity": extra.pop("quantity", "q"), "population": "all",
+            "location": extra.pop("location", "table_2"), "reported": reported, "recomputed": recomputed,
+            "status": status, "detail": detail, "rows": rows,
+            "significance_disagrees": extra.pop("significance_disagrees", "")}
+
+
+def test_damage_variants():
+    assert ("13.3", "decimal point lost") in damage_variants("133")
+    assert ("11.5", "leading digit lost") in damage_variants("1.5")
+    assert all(how != "decimal point lost" for _, how in damage_variants("1.5"))
+
+
+def test_classes_on_fixtures():
+    ocr = classify_check(_row("median_ci_shape", "discrepancy", "132 (8.2-18.2)", "median outside CI"))
+    assert ocr[0] == "ocr_damage" and "13.2 (decimal point lost) centres the CI" in ocr[1]
+    # a lost leading digit that no reading centres is damage, said to be unrepaired
+    lost = classify_check(_row("median_ci_shape", "discrepancy", "1.5 (8.6-20.1)", "median outside CI"))
+    assert lost[0] == "ocr_damage" and "not repaired" in lost[1]
+    # a median outside its CI that no lost glyph explains is not damage
+    assert classify_check(_row("median_ci_shape", "discrepancy", "25.0 (8.4-21.4)"))[0] == "computation_mismatch"
+    assert classify_check(_row("percent_from_count", "discrepancy", "34%", "3/87 = 3.45%"))[0] == "ocr_damage"
+    assert classify_check(_row("same_quantity_across_locations", "discrepancy", "table_3 34, results 3.4"))[0] == "ocr_damage"
+    assert classify_check(_row("same_quantity_across_locations", "discrepancy",
+                               "abstract 16.2, results 16.2, discussion 25.6"))[0] == "author_inconsistency"
+    split = _row("sum_grade_bands", "discrepancy", "19", "9",
+                 "grade bands vs any grade: 1_2+3plus = 6+3 = 9 vs printed total 19 (off by -10)")
+    assert classify_check(split, ocr_source=True)[0] == "ocr_damage"
+    assert classify_check(split, ocr_source=False)[0] == "author_inconsistency"
+    assert classify_check(_row("p_value_vs_ci", "discrepancy"))[0] == "computation_mismatch"
+    assert classify_check(_row("percent_from_count", "rounding"))[0] == "rounding"
+    assert classify_check(_row("percent_from_count", "consistent")) == ("", "")
+    assert classify_check(_row("grim_percent", "not_checkable")) == ("", "")
+
+
+def test_checks_on_one_printed_row_are_one_finding():
+    audit = pd.DataFrame([
+        _row("ratio_geometric_midpoint", "discrepancy", rows="x/effects.csv:3"),
+        _row("p_value_vs_ci", "discrepancy", rows="x/effects.csv:3", significance_disagrees="yes"),
+        _row("ratio_geometric_midpoint", "consistent", rows="x/effects.csv:4"),
+        _row("percent_from_count", "rounding", rows="x/rates.csv:2"),
+        _row("same_quantity_across_locations", "discrepancy", "abstract 16.2, discussion 25.6",
+             rows="x/rates.csv:2;x/rates.csv:5", location="abstract;discussion"),
+        _row("duplicate_estimates", "discrepancy"),
+    ])
+    out = assign_findings(audit)
+    assert list(out["finding"]) == ["x-F01", "x-F01", "", "x-F02", "x-F02", "x-F03"]
+    inputs = pd.DataFrame({"outcome": ["ORR"], "source": ["best response, results (x/rates.csv:5)"]})
+    table = findings_table(out, inputs)
+    assert len(table) == 3
+    # order: pooled input first, then conclusion (significance), then cosmetic
+    assert list(table["impact"]) == ["pooled_input", "conclusion", "cosmetic"]
+    assert table.iloc[0]["pooled_outcomes"] == "ORR"
+    assert table.iloc[0]["finding_class"] == "author_inconsistency"  # outranks rounding
+    assert table.iloc[1]["n_checks"] == 2 and table.iloc[1]["checks"] == "ratio_geometric_midpoint;p_value_vs_ci"
+    summary = findings_summary(table, out, ["x"]).iloc[0]
+    assert (summary["checks"], summary["checks_not_consistent"], summary["findings"]) == (6, 5, 3)
+    assert sum(summary[c] for c in FINDING_CLASSES) == 3
+
+
+# --- the five papers ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def audits(cleaned_by_study):
+    return {s: audit_study(s, cleaned_by_study[s], ocr_source=(s == "anlo_escc")) for s in STUDIES}
+
+
+@pytest.fixture(scope="module")
+def findings(audits, cleaned):
+    from tkimeta.pooling.inputs import Context, build_inputs
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    audit = pd.concat(list(audits.values()), ignore_index=True)
+    ctx = Context(config["studies"], config["pooling"]["response_denominator"], config["pooling"]["ci_level"])
+    inputs = build_inputs(cleaned, ctx, audit, config["outcomes"]["ae_terms"])
+    return findings_table(audit, inputs)
+
+
+def _one(findings, study, quantity, population=None, check=None):
+    rows = findings[(findings.study_id == study) & (findings.quantity == quantity)]
+    if population is not None:
+        rows = rows[rows.population == population]
+    if check is not None:
+        rows = rows[rows.checks.str.contains(check)]
+    assert len(rows) == 1, rows[["finding", "quantity", "population", "checks"]]
+    return rows.iloc[0]
+
+
+def test_columns(audits):
+    for audit in audits.values():
+        assert list(audit.columns) == AUDIT_COLUMNS
+        classified = audit[audit.status.isin(["rounding", "discrepancy"])]
+        assert (classified.finding_class != "").all() and (classified.finding != "").all()
+        assert (audit.loc[audit.status == "consistent", "finding"] == "").all()
+
+
+ESCC_DAMAGED_MEDIANS = ["age_lt_63", "female", "prior_surgery_no", "met_sites_lt_3", "combined_radiotherapy_yes",
+                        "combined_radiotherapy_no", "anlotinib_10mg", "tislelizumab"]
+
+
+def test_ocr_damage_on_the_papers(findings):
+    ocr = findings[findings.finding_class == "ocr_damage"]
+    medians = ocr[ocr.quantity == "median OS"]
+    assert sorted(medians.population) == sorted(ESCC_DAMAGED_MEDIANS)
+    assert "133 (9.1-17.5)" in _one(findings, "anlo_escc", "median OS", "met_sites_lt_3").reported
+    # the lost leading digit of tislelizumab: no reading centres its CI, left unrepaired and said so
+    assert "not repaired" in _one(findings, "anlo_escc", "median OS", "tislelizumab").class_reason
+    # the proteinuria row of Table 3 is one finding: its 34% (3.4%) and its grade split
+    prot = _one(findings, "anlo_escc", "AE Proteinuria grade 3plus")
+    assert prot.finding_class == "ocr_damage"
+    assert {"percent_from_count", "sum_grade_bands"} <= set(prot.checks.split(";"))
+    assert prot.impact == "pooled_input" and "AE_proteinuria" in prot.pooled_outcomes.split(";")
+    # OCR damage is only in the OCR'd paper
+    assert set(ocr.study_id) == {"anlo_escc"}
+
+
+def test_author_inconsistency_on_the_papers(findings):
+    orr = _one(findings, "anlo_crc", "ORR (itt)")
+    assert orr.finding_class == "author_inconsistency" and "25.6" in orr.detail
+    # fruq_crc's text quotes Table 3's grade 1-2 column as the any-grade rate
+    prot = _one(findings, "fruq_crc", "AE proteinuria grade any percent")
+    assert prot.finding_class == "author_inconsistency"
+    assert "48.0%, the grade 1-2 column of table 3 (its total is 50.7%)" in prot.detail
+    assert prot.impact == "pooled_input" and prot.pooled_outcomes == "AE_proteinuria"
+    # 24.1% 'response' of the ICI-naive is their share of the cohort, 21/87
+    share = _one(findings, "anlo_escc", "ORR", "prior_ici_no")
+    assert share.finding_class == "author_inconsistency" and "21/87" in share.detail
+    # the results' ORR CI, said to be among 82 evaluable, is Clopper-Pearson on 19/87
+    stated = _one(findings, "anlo_escc", "ORR (stated evaluable)")
+    assert "reproduced by Clopper-Pearson on 19/87" in stated.detail
+    assert _one(findings, "nma_crlm", "OS ranking").impact == "conclusion"
+
+
+def test_computation_mismatch_on_the_papers(findings):
+    # ECOG HR 0.63 (0.26-0.85): estimate not the CI's centre, p = 0.011 vs implied 0.13
+    ecog = findings[(findings.study_id == "anlo_escc") & (findings.quantity == "HR OS 0 vs 1_2 (ecog)")]
+    assert len(ecog) == 2
+    assert set(ecog.finding_class) == {"computation_mismatch"}
+    assert set(ecog.significance_disagrees) == {"yes"} and set(ecog.impact) == {"conclusion"}
+    assert all(r.checks == "ratio_geometric_midpoint;p_value_vs_ci" for r in ecog.itertuples())
+    pan = _one(findings, "nma_crlm", "HR PFS panitumumab vs bsc (treatment)")
+    assert pan.finding_class == "computation_mismatch" and pan.impact == "cosmetic"
+
+
+def test_rounding_on_the_papers(findings):
+    female = _one(findings, "fruq_crc", "sex=female")
+    assert female.finding_class == "rounding" and "33.4%" in female.reported
+
+
+def test_no_false_alarms_on_the_papers(audits, findings):
+    fruq = audits["fruq_crc"]
+    os_dup = fruq[(fruq.check == "duplicate_estimates") & (fruq.quantity == "median OS with CI")].iloc[0]
+    assert os_dup.status == "consistent" and "whole cohort by construction" in os_dup.detail
+    escc = audits["anlo_escc"]
+    abstract_ci = escc[(escc.check == "clopper_pearson_ci") & (escc.location == "abstract")]
+    assert set(abstract_ci.status) == {"consistent"}
+
+
+def test_findings_count_problems_not_checks(audits, findings):
+    audit = pd.concat(list(audits.values()), ignore_index=True)
+    summary = findings_summary(findings, audit, STUDIES).set_index("study_id")
+    assert (summary["findings"] < summary["checks_not_consistent"]).any()
+    assert (summary[list(FINDING_CLASSES)].sum(axis=1) == summary["findings"]).all()
+    assert summary.loc["anlo_escc", "ocr_damage"] == 9
