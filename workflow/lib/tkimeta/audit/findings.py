@@ -192,6 +192,8 @@ def classify_check(row: Mapping[str, str], ocr_source: bool = False) -> tuple[st
         return "", ""
     if status == "rounding":
         return "rounding", "agrees only by a non-standard rounding or one unit in the last digit"
+    if check == "ocr_repair":
+        return "ocr_damage", "repaired in cleaning: " + detail.split(": ", 1)[-1]
     if "reproduced by " in detail:
         how = re.search(r"reproduced by ([^;]*?), not on", detail)
         return "author_inconsistency", (f"the printed interval is {how.group(1) if how else 'another computation'}, "

@@ -80,6 +80,7 @@ def audit_study(study: str, tables: dict[str, pd.DataFrame], ocr_source: bool = 
     _audit_effects(audit, tables["effects"])
     _audit_adverse_events(audit, tables["adverse_events"])
     _audit_rankings(audit, tables["rankings"])
+    _audit_repairs(audit, tables)
     return audit.frame(ocr_source)
 
 
@@ -479,3 +480,33 @@ def _audit_rankings(audit: _Audit, rankings: pd.DataFrame) -> None:
                 continue
             audit.add(ranking_order_check(ranked, values, higher_is_better=True), "ranking_vs_sucra",
                       f"{endpoint} ranking", population, location, ";".join(block["row_id"]))
+
+
+def _audit_repairs(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
+    """Every OCR repair of the cleaning is a finding of damage: the printed number could
+    not be right, and the value analysed is a reading of it.  Cells of one printed row
+    (one table row, one sentence) share the row ids, so they make one finding."""
+    corrections = tables.get("corrections")
+    if corrections is None or corrections.empty:
+        return
+    names = {"response": "response_counts"}
+    for table, group in corrections.groupby("table", sort=False):
+        frame = tables.get(names.get(table, table))
+        if frame is None or frame.empty:
+            continue
+        for fix in group.itertuples():
+            source = frame[frame["row_id"] == fix.row_id]
+            if not len(source):
+                continue
+            source = source.iloc[0]
+            same_print = frame[(frame["location"] == source["location"]) & (frame["source_label"] == source["source_label"])
+                               & frame["corrected"].fillna("").ne("")]
+            label = source.get("term", "") or source.get("population", "") or source.get("characteristic", "")
+            what = {"adverse_events": f"AE {label} grade {source.get('grade_band', '')}",
+                    "survival": f"median {source.get('endpoint', '')}",
+                    "baseline": f"{source.get('characteristic', '')}={source.get('category', '')}"}.get(table, table)
+            result = CheckResult("discrepancy", f"{fix.column} printed {fix.printed}", f"read as {fix.corrected}",
+                                 f"printed {fix.column} '{fix.printed}' repaired to {fix.corrected}: {fix.reason}",
+                                 "ocr_repair", {"repaired": True})
+            audit.add(result, "ocr_repair", what, source.get("population", "all") or "all", source["location"],
+                      ";".join(same_print["row_id"]))
