@@ -190,3 +190,14 @@ def test_findings_count_problems_not_checks(audits, findings):
     assert (summary["findings"] < summary["checks_not_consistent"]).any()
     assert (summary[list(FINDING_CLASSES)].sum(axis=1) == summary["findings"]).all()
     assert summary.loc["anlo_escc", "ocr_damage"] >= 10
+
+
+def test_patterns_within_a_table_and_double_rounding(audits, findings):
+    crc = audits["anlo_crc"]
+    odd = crc[crc.check == "ci_table_pattern"]
+    assert list(odd.population) == ["camrelizumab"] and odd.iloc[0].status == "discrepancy"
+    assert "every other CI of table 2" in odd.iloc[0].detail and "4.8 (3.13-6.3)" in odd.iloc[0].detail
+    escc = audits["anlo_escc"]
+    twice = escc[(escc.check == "grim_percent") & (escc.quantity == "AE mucositis grade 3plus")].iloc[0]
+    assert twice.status == "rounding" and "1.149% -> 1.15% -> 1.2%" in twice.detail
+    assert twice.class_reason.startswith("the percentage is its exact value rounded twice")

@@ -191,6 +191,8 @@ def classify_check(row: Mapping[str, str], ocr_source: bool = False) -> tuple[st
     if status in ("consistent", "not_checkable", ""):
         return "", ""
     if status == "rounding":
+        if "rounded twice" in detail or "rounding twice" in detail:
+            return "rounding", "the percentage is its exact value rounded twice (one more decimal first)"
         return "rounding", "agrees only by a non-standard rounding or one unit in the last digit"
     if check == "ocr_repair":
         return "ocr_damage", "repaired in cleaning: " + detail.split(": ", 1)[-1]
@@ -235,6 +237,7 @@ def classify_check(row: Mapping[str, str], ocr_source: bool = False) -> tuple[st
         "ratio_geometric_midpoint": "the estimate is not the geometric midpoint of its CI (no log-symmetric Wald CI)",
         "p_value_vs_ci": "the printed p is not the p its CI implies, beyond rounding and test differences",
         "clopper_pearson_ci": "no standard binomial method reproduces the printed CI from the stated count and n",
+        "ci_table_pattern": "the interval breaks the pattern of its own table (every other CI is median +/- z SE)",
         "events_vs_maturity": "the event count does not give the printed maturity",
     }.get(check, "the printed number is not reproduced by a standard computation")
 

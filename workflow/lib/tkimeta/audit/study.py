@@ -303,6 +303,7 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame, baseline: pd.DataFram
     _across_locations(audit, survival, ["population", "endpoint"], "median",
                       lambda k: f"median {k[1]}", lambda k: k[0])
     _pfs_events_cover_deaths(audit, survival)
+    _ci_table_pattern(audit, survival)
     _ci_across_locations(audit, survival)
     triples = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
     whole = _whole_cohort(baseline)
@@ -510,3 +511,25 @@ def _audit_repairs(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
                                  "ocr_repair", {"repaired": True})
             audit.add(result, "ocr_repair", what, source.get("population", "all") or "all", source["location"],
                       ";".join(same_print["row_id"]))
+
+
+def _ci_table_pattern(audit: _Audit, survival: pd.DataFrame) -> None:
+    """An interval that breaks the pattern of its own table: when every other median CI
+    of one place (at least three) is symmetric on the linear scale (median +/- z SE), one
+    that is not cannot have been computed the same way."""
+    rows = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
+    for location, group in rows.groupby("location", sort=False):
+        if len(group) < 4:
+            continue
+        shapes = {r.row_id: median_ci_shape(r.median, r.ci_lower, r.ci_upper) for r in group.itertuples()}
+        linear = [i for i, s in shapes.items() if s.extra.get("shape") in ("linear", "both")]
+        odd = [i for i, s in shapes.items() if s.status == "consistent" and s.extra.get("shape") in ("log", "neither")]
+        if len(odd) != 1 or len(linear) < 3 or len(linear) + len(odd) != len(group):
+            continue
+        r = group[group["row_id"] == odd[0]].iloc[0]
+        result = CheckResult(
+            "discrepancy", f"{r['median']} ({r['ci_lower']}-{r['ci_upper']})", "not median +/- z SE",
+            f"every other CI of {location.replace('_', ' ')} ({len(linear)} rows) is symmetric around its median "
+            f"(median +/- z SE); {r['median']} ({r['ci_lower']}-{r['ci_upper']}) is not "
+            f"({shapes[odd[0]].detail.split(': ', 1)[1].split(' -> ')[0]})", "ci_table_pattern")
+        audit.add(result, "ci_table_pattern", f"median {r['endpoint']} CI", r["population"], location, r["row_id"])
