@@ -61,7 +61,7 @@ IMPACT_LABELS = {
 FINDING_COLUMNS = [
     "study_id", "finding", "finding_class", "class_label", "impact", "pooled_outcomes", "status",
     "quantity", "population", "location", "reported", "recomputed", "detail", "class_reason",
-    "checks", "n_checks", "significance_disagrees", "rows",
+    "checks", "n_checks", "significance_disagrees", "source", "rows",
 ]
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -353,6 +353,7 @@ def findings_table(audit: pd.DataFrame, inputs: pd.DataFrame | None = None) -> p
             "class_reason": group.loc[group["finding_class"] == cls, "class_reason"].iloc[0],
             "checks": ";".join(group["check"]), "n_checks": len(group),
             "significance_disagrees": "yes" if significance else "",
+            "source": _unique(group.get("source", pd.Series("", index=group.index)), sep=" / "),
             "rows": ";".join(row_ids),
         })
     table = pd.DataFrame(rows, columns=FINDING_COLUMNS)

@@ -26,15 +26,16 @@ from .survival_checks import events_vs_maturity, median_ci_shape
 AUDIT_COLUMNS = [
     "study_id", "check", "quantity", "population", "location",
     "reported", "recomputed", "status", "detail", "rows",
-    "significance_disagrees", "finding", "finding_class", "class_reason",
+    "significance_disagrees", "finding", "finding_class", "class_reason", "source",
 ]
 
 class _Audit:
     """Collects check results as audit rows."""
 
-    def __init__(self, study: str):
+    def __init__(self, study: str, sources: dict[str, str] | None = None):
         self.study = study
         self.rows: list[dict[str, str]] = []
+        self.sources = sources or {}
 
     def add(self, result: CheckResult, check: str, quantity: str, population: str = "",
             location: str = "", rows: str = "") -> None:
@@ -43,10 +44,11 @@ class _Audit:
             "location": location, "reported": result.reported, "recomputed": result.recomputed,
             "status": result.status, "detail": result.detail, "rows": rows,
             "significance_disagrees": "yes" if result.extra.get("significance_disagrees") else "",
+            "source": " / ".join(dict.fromkeys(self.sources[r] for r in rows.split(";") if r in self.sources)),
         })
 
     def frame(self, ocr_source: bool = False) -> pd.DataFrame:
-        checks = pd.DataFrame(self.rows, columns=AUDIT_COLUMNS[:11], dtype="str")
+        checks = pd.DataFrame(self.rows, columns=AUDIT_COLUMNS[:11] + ["source"], dtype="str")
         return assign_findings(checks, ocr_source)[AUDIT_COLUMNS].fillna("")
 
 
@@ -70,7 +72,11 @@ def audit_study(study: str, tables: dict[str, pd.DataFrame], ocr_source: bool = 
     Every check that is not consistent is classified and grouped into a finding
     (:mod:`.findings`); ``ocr_source`` says the paper reached us through OCR.
     """
-    audit = _Audit(study)
+    sources = {}
+    for kind, frame in tables.items():
+        if "row_id" in frame.columns and "source_label" in frame.columns:
+            sources.update(zip(frame["row_id"], frame["source_label"]))
+    audit = _Audit(study, sources)
     _audit_characteristics(audit, tables["characteristics"])
     _audit_response(audit, tables["response_counts"])
     _audit_rates(audit, tables["rates"], tables["response_counts"], tables["baseline"])
