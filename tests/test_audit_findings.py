@@ -201,3 +201,44 @@ def test_patterns_within_a_table_and_double_rounding(audits, findings):
     twice = escc[(escc.check == "grim_percent") & (escc.quantity == "AE mucositis grade 3plus")].iloc[0]
     assert twice.status == "rounding" and "1.149% -> 1.15% -> 1.2%" in twice.detail
     assert twice.class_reason.startswith("the percentage is its exact value rounded twice")
+
+
+# --- claims ---------------------------------------------------------------------------
+
+
+def test_claim_checks_on_fixtures():
+    from tkimeta.audit.claim_checks import (best_check, consistent_with_check, low_grade_check,
+                                            most_common_aes_check, significant_benefit_check)
+
+    assert significant_benefit_check("0.80", "0.55", "1.16").status == "discrepancy"
+    assert significant_benefit_check("0.63", "0.26", "0.85").status == "consistent"
+    assert best_check("a", {"a": "0.5", "b": "0.7"}).status == "discrepancy"
+    assert best_check("b", {"a": "0.5", "b": "0.7"}).status == "consistent"
+    assert consistent_with_check("21.8", "25", "40").status == "discrepancy"
+    assert consistent_with_check("30", "25", "40").status == "consistent"
+    assert low_grade_check({"fatigue": (10, 1)}, mostly=False).status == "discrepancy"  # 'all low grade'
+    assert low_grade_check({"fatigue": (10, 1)}, mostly=True).status == "consistent"
+    r = most_common_aes_check(["a"], {"a": "20.0", "b": "16.0", "c": "3.0"}, "15")
+    assert r.status == "discrepancy" and "leaves out b (16.0%)" in r.detail
+
+
+def test_claims_on_the_papers(audits, findings):
+    def claim(study, check):
+        audit = audits[study]
+        rows = audit[audit.check == check]
+        assert len(rows) >= 1, (study, check)
+        return rows
+    # fruq_crc: 'The most common AEs (incidence >= 15%) were ...' omits Table 3's
+    # diarrhoea (18.7%) and fatigue (16.0%); the merged hepatotoxicity term is not a false alarm
+    aes = claim("fruq_crc", "claim_most_common_aes").iloc[0]
+    assert aes.status == "discrepancy" and aes.finding_class == "unsupported_claim"
+    assert "leaves out diarrhoea (18.7%), fatigue (16.0%)" in aes.detail and "below" not in aes.detail
+    # anlo_escc: ECOG 0 'significantly improved median OS' rests on HR 0.63 (0.26-0.85): carried
+    assert set(claim("anlo_escc", "claim_significant_benefit").status) == {"consistent"}
+    assert set(claim("anlo_crc", "claim_significant_benefit").status) == {"consistent"}
+    # anlo_escc: 'most of which were grade 1-2' against Table 3's grade >= 3 counts: carried
+    assert set(claim("anlo_escc", "claim_mostly_low_grade").status) == {"consistent"}
+    # nma_crlm: 'TAS-102 plus bevacizumab ... the best outcomes in terms of OS' ranks first on SUCRA
+    assert set(claim("nma_crlm", "claim_best").status) == {"consistent"}
+    # a study without claims.csv validates and has no claim checks
+    assert not audits["anlo_sts"].check.str.startswith("claim_").any()

@@ -38,10 +38,10 @@ def main(smk, log):
         "audit_findings_summary": (AA.findings_summary_table(findings_summary, labels),
                                    "Checks and findings by paper: a finding is one reported quantity whose checks are "
                                    "not all consistent, classified and ranked by what it can affect",
-                                   "tbl-findings-summary", None),
+                                   "tbl-findings-summary", [17, 7, 8, 7, 7, 8, 8, 8, 6, 8, 9, 7]),
         "audit_findings": (AA.findings_report_table(findings, labels),
                            "Every finding, most urgent first (touches a pooled input, could change a conclusion, "
-                           "cosmetic)", "tbl-audit-findings", [10, 10, 9, 14, 20, 37]),
+                           "cosmetic)", "tbl-audit-findings", [9, 10, 10, 14, 20, 37]),
         "corrections": (AA.corrections_report_table(corrections, audit), "Repairs of OCR-damaged digits (esophageal paper)",
                         "tbl-corrections", [24, 7, 7, 7, 55]),
         "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in liver_outcomes]),

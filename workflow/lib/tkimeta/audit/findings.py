@@ -43,10 +43,11 @@ __all__ = [
     "findings_summary",
 ]
 
-FINDING_CLASSES = ("ocr_damage", "author_inconsistency", "computation_mismatch", "rounding")
+FINDING_CLASSES = ("ocr_damage", "author_inconsistency", "unsupported_claim", "computation_mismatch", "rounding")
 CLASS_LABELS = {
     "ocr_damage": "suspected transcription/OCR damage",
     "author_inconsistency": "author inconsistency",
+    "unsupported_claim": "claim not supported by the paper's numbers",
     "computation_mismatch": "computation mismatch",
     "rounding": "rounding",
 }
@@ -194,6 +195,8 @@ def classify_check(row: Mapping[str, str], ocr_source: bool = False) -> tuple[st
         if "rounded twice" in detail or "rounding twice" in detail:
             return "rounding", "the percentage is its exact value rounded twice (one more decimal first)"
         return "rounding", "agrees only by a non-standard rounding or one unit in the last digit"
+    if check.startswith("claim_"):
+        return "unsupported_claim", "an evaluative claim of the paper that its own numbers do not carry"
     if check == "ocr_repair":
         return "ocr_damage", "repaired in cleaning: " + detail.split(": ", 1)[-1]
     if "reproduced by " in detail:
@@ -336,7 +339,7 @@ def findings_table(audit: pd.DataFrame, inputs: pd.DataFrame | None = None) -> p
         locations = _unique(group["location"])
         if outcomes:
             impact = "pooled_input"
-        elif significance or "ranking_vs_sucra" in set(group["check"]) or (cls in ("author_inconsistency", "computation_mismatch")
+        elif significance or cls == "unsupported_claim" or "ranking_vs_sucra" in set(group["check"]) or (cls in ("author_inconsistency", "computation_mismatch")
                               and any(loc in ("abstract", "discussion", "conclusion") for loc in locations.split(";"))):
             impact = "conclusion"
         else:

@@ -16,6 +16,8 @@ from decimal import Decimal
 import pandas as pd
 
 from ..clean import ci_level_fraction, location_rank, responders, response_wide
+from .claim_checks import (best_check, consistent_with_check, low_grade_check, most_common_aes_check,
+                           significant_benefit_check)
 from .findings import assign_findings
 from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
 from .proportion_checks import clopper_pearson_check, grim_percent, percent_from_count, sum_check, which_denominator
@@ -87,6 +89,7 @@ def audit_study(study: str, tables: dict[str, pd.DataFrame], ocr_source: bool = 
     _audit_adverse_events(audit, tables["adverse_events"])
     _audit_rankings(audit, tables["rankings"])
     _audit_repairs(audit, tables)
+    _audit_claims(audit, tables)
     return audit.frame(ocr_source)
 
 
@@ -539,3 +542,58 @@ def _ci_table_pattern(audit: _Audit, survival: pd.DataFrame) -> None:
             f"(median +/- z SE); {r['median']} ({r['ci_lower']}-{r['ci_upper']}) is not "
             f"({shapes[odd[0]].detail.split(': ', 1)[1].split(' -> ')[0]})", "ci_table_pattern")
         audit.add(result, "ci_table_pattern", f"median {r['endpoint']} CI", r["population"], location, r["row_id"])
+
+
+def _audit_claims(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
+    """Each typed claim checked against the paper's own numbers (claims.csv is optional)."""
+    claims = tables.get("claims")
+    if claims is None or claims.empty:
+        return
+    events = tables.get("adverse_events", pd.DataFrame())
+    rankings = tables.get("rankings", pd.DataFrame())
+    for c in claims.itertuples():
+        rows = [c.row_id]
+        if c.claim_type == "significant_benefit":
+            result = significant_benefit_check(c.estimate, c.ci_lower, c.ci_upper)
+        elif c.claim_type == "best":
+            block = rankings[(rankings["population"] == c.population) & (rankings["endpoint"] == c.endpoint)
+                             & (rankings["sucra"] != "")] if len(rankings) else rankings
+            # the ranking (one location and label) that holds the subject with a SUCRA value
+            chosen = None
+            for _, group in block.groupby(["location", "source_label"], sort=False):
+                if c.subject in set(group["treatment"]):
+                    chosen = group
+                    break
+            values = dict(zip(chosen["treatment"], chosen["sucra"])) if chosen is not None else {}
+            result = best_check(c.subject, values)
+            rows += list(chosen["row_id"]) if chosen is not None else []
+        elif c.claim_type == "consistent_with":
+            result = consistent_with_check(c.estimate, c.range_lower, c.range_upper)
+        elif c.claim_type in ("mostly_low_grade", "all_low_grade"):
+            terms = [t for t in c.terms.split(";") if t]
+            counts = {}
+            for term in terms:
+                rows_t = events[events["harmonised_term"] == term]
+                for (_loc, _label), group in rows_t.groupby(["location", "source_label"], sort=False):
+                    bands = dict(zip(group["grade_band"], group["count"]))
+                    high = next((bands[b] for b in ("3plus", "3_5", "3_4") if bands.get(b, "") != ""), "")
+                    if bands.get("any", "") != "" and high != "":
+                        counts[term] = (int(bands["any"]), int(high))
+                        rows += list(group["row_id"])
+                        break
+            result = low_grade_check(counts, mostly=c.claim_type == "mostly_low_grade")
+        elif c.claim_type == "most_common_aes":
+            anys = events[(events["grade_band"] == "any") & (events["percent"] != "")
+                          & ~events["harmonised_term"].str.startswith("any")]
+            table = anys[anys["location"].str.startswith("table")]
+            table = table if len(table) else anys
+            rates = {}  # two printed terms merged into one harmonised term: the higher rate
+            for term, percent in zip(table["harmonised_term"], table["percent"]):
+                if term not in rates or Decimal(percent) > Decimal(rates[term]):
+                    rates[term] = percent
+            result = most_common_aes_check([t for t in c.terms.split(";") if t], rates, c.threshold)
+        else:
+            continue
+        subject = f" {c.subject}" + (f" vs {c.comparator}" if c.comparator else "") if c.subject else ""
+        audit.add(result, f"claim_{c.claim_type}", f"claim: {c.claim_type.replace('_', ' ')}{subject} ({c.endpoint})",
+                  c.population, c.location, ";".join(rows))

@@ -135,12 +135,14 @@ def audit_plot(
 #: Finding classes (tkimeta.audit.findings.FINDING_CLASSES), stacked in this order.
 FINDING_CLASS_LABELS = {
     "author_inconsistency": "Author inconsistency",
+    "unsupported_claim": "Claim not supported",
     "computation_mismatch": "Computation mismatch",
     "ocr_damage": "Transcription/OCR damage",
     "rounding": "Rounding",
 }
 FINDING_CLASS_COLOURS = {
     "author_inconsistency": "#D55E00",
+    "unsupported_claim": "#E69F00",
     "computation_mismatch": "#CC79A7",
     "ocr_damage": "#56B4E9",
     "rounding": "#F0E442",
@@ -173,7 +175,7 @@ def audit_findings_plot(
     width = 7.0
     label_w = min(max([text_width(label, 8.0) for label in labels] + [1.0]) + 0.15, 2.6)
     labels = ["\n".join(wrap(label, label_w - 0.1, 8.0, max_lines=2)) for label in labels]
-    bar_h_in, title_h, legend_h, bottom = 0.42, (0.35 if title else 0.1), 0.3, 0.45
+    bar_h_in, title_h, legend_h, bottom = 0.42, (0.35 if title else 0.1), 0.5, 0.45
     body = max(n, 1) * bar_h_in
     height = title_h + legend_h + body + bottom
     layout = PlotLayout(kind="audit_findings", extra={"counts": counts.copy()})
@@ -213,7 +215,7 @@ def audit_findings_plot(
                      f"{int(totals.loc[study])} findings, {int(pooled.loc[study])} pooled\nfrom {int(checks.loc[study])} checks",
                      transform=notes_at, ha="right", va="center", fontsize=7.0)
         handles = [Patch(facecolor=FINDING_CLASS_COLOURS[c], edgecolor="none", label=FINDING_CLASS_LABELS[c]) for c in order]
-        fig.legend(handles=handles, loc="lower left", ncols=4, frameon=False, fontsize=7.0,
+        fig.legend(handles=handles, loc="lower left", ncols=3, frameon=False, fontsize=7.0,
                    bbox_to_anchor=(x0 / width, (bottom + body + 0.02) / height), borderaxespad=0.0,
                    handlelength=1.2, columnspacing=1.0)
         if title:

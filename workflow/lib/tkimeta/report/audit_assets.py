@@ -51,8 +51,20 @@ def plain_place(location: str) -> str:
 
 
 def _paper(study: str, labels: Mapping[str, str]) -> str:
-    label = labels.get(study, study)
-    return label.split(" (")[0]
+    """A short name of the paper: its drug and population ('Anlotinib, metastatic ESCC')."""
+    label = labels.get(study, study).split(" (")[0]
+    if "meta-analysis" in label:
+        return "Network meta-analysis"
+    if ", " in label:
+        head, tail = label.split(", ", 1)
+        return f"{head.split()[0]}, {tail}"
+    return label
+
+
+_SHORT = {"ocr_damage": "OCR damage", "author_inconsistency": "Author incon­sistency",
+          "unsupported_claim": "Unsup­ported claim", "computation_mismatch": "Compu­tation mismatch",
+          "rounding": "Round­ing", "pooled_input": "Touch pooled input", "conclusion": "Could change a conclusion",
+          "cosmetic": "Cos­metic"}
 
 
 def findings_summary_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
@@ -60,9 +72,9 @@ def findings_summary_table(summary: pd.DataFrame, labels: Mapping[str, str]) -> 
     rows = []
     for r in summary.to_dict("records"):
         row = {"Paper": _paper(r["study_id"], labels), "Checks": r["checks"],
-               "Checks not consistent": r["checks_not_consistent"], "Findings": r["findings"]}
-        row.update({CLASS_LABELS[c].capitalize(): r[c] for c in FINDING_CLASSES})
-        row.update({IMPACT_LABELS[i].capitalize(): r[i] for i in IMPACTS})
+               "Not consistent": r["checks_not_consistent"], "Findings": r["findings"]}
+        row.update({_SHORT[c]: r.get(c, 0) for c in FINDING_CLASSES})
+        row.update({_SHORT[i]: r[i] for i in IMPACTS})
         rows.append(row)
     out = pd.DataFrame(rows)
     if len(out):
@@ -99,7 +111,8 @@ def _where(row, limit: int = 110) -> str:
     source = str(row.get("source", "")).split(" / ")[0].strip()
     if source:
         source = source if len(source) <= limit else source[: limit - 1].rsplit(" ", 1)[0] + " …"
-        place += f": {source}"
+        # a table row's label already names its table
+        place = source if source.lower().startswith(place.split(",")[0].lower()) else f"{place}: {source}"
     return place
 
 
