@@ -34,6 +34,7 @@ rule all:
     input:
         clean_outputs(),
         "results/audit/audit.csv",
+        "results/audit/findings.csv",
         "results/pooled/estimates.csv",
         rules.figures_forest.output,
         rules.figures_summary.output,

@@ -352,7 +352,7 @@ def test_p_from_ci_consistent():
     r = p_from_ci_check("0.45", "0.30", "0.68", "<0.001")
     assert r.status == "consistent"
     assert r.extra["within_rounding"] is True
-    # implied 0.026-0.039: "<0.02" is not literally true but within factor 2.
+    # implied 0.026-0.039: "<0.02" is not literally true but within the test allowance.
     r = p_from_ci_check("0.62", "0.40", "0.96", "<0.02")
     assert r.status == "consistent"
     assert r.extra["within_rounding"] is False
@@ -360,24 +360,49 @@ def test_p_from_ci_consistent():
     assert p_from_ci_check("2.0", "0.04", "3.96", "0.046", ratio=False).status == "consistent"
 
 
-def test_p_from_ci_within_factor():
-    # implied 0.032 (0.026-0.039): a log-rank p of 0.045 is within the factor 2.
+def test_p_from_ci_within_test_allowance():
+    # implied 0.032 (|z| 2.14): a log-rank p of 0.045 (|z| 2.00) is 7% off on |z|,
+    # inside the Wald vs log-rank allowance, not inside rounding.
     r = p_from_ci_check("0.62", "0.40", "0.96", "0.045")
     assert r.status == "consistent"
     assert r.extra["within_rounding"] is False
-    assert "factor 2" in r.detail
+    assert 1.0 < r.extra["z_ratio"] <= 1.10
+    assert "log-rank/score vs Wald" in r.detail
+
+
+def test_p_from_ci_p004_against_implied_008_is_a_discrepancy():
+    # HR 0.70 (0.47-1.04): |z| = 1.76, implied p = 0.08; a printed p = 0.04 passed the
+    # old factor-2 rule.  On the z scale it is 2.05 vs 1.76 and it crosses 0.05.
+    assert implied_p_from_ci(0.70, 0.47, 1.04) == pytest.approx(0.08, abs=0.005)
+    r = p_from_ci_check("0.70", "0.47", "1.04", "0.04")
+    assert r.status == "discrepancy"
+    assert r.extra["significance_disagrees"] is True
+    # Without a significance crossing: implied 0.40 printed as 0.20 (|z| 0.84 vs 1.28).
+    r = p_from_ci_check("0.85", "0.58", "1.25", "0.20")
+    assert r.status == "discrepancy"
+    assert r.extra["significance_disagrees"] is False
+    assert "factor" in r.detail
+
+
+def test_p_from_ci_only_rounding_separates_is_consistent():
+    # HR 0.62 (0.40-0.96) implies p = 0.032 at the printed values; printed p = 0.03 and
+    # 0.04 are reached inside the precision box of the three printed numbers.
+    for printed in ("0.03", "0.031", "0.035"):
+        r = p_from_ci_check("0.62", "0.40", "0.96", printed)
+        assert r.status == "consistent", (printed, r.detail)
+        assert r.extra["within_rounding"] is True, (printed, r.detail)
 
 
 def test_p_from_ci_inconsistent():
     r = p_from_ci_check("0.45", "0.30", "0.68", "0.03")
     assert r.status == "discrepancy"
-    assert "differs by more than factor 2" in r.detail
+    assert "more than rounding" in r.detail
     r = p_from_ci_check("0.80", "0.55", "1.16", "0.04")
     assert r.status == "discrepancy"
-    assert "CI includes 1 but p < 0.05" in r.detail
+    assert "CI includes 1 (not significant at 0.05) but p < 0.05" in r.detail
     r = p_from_ci_check("0.62", "0.40", "0.96", "0.12")
     assert r.status == "discrepancy"
-    assert "CI excludes 1 but p > 0.05" in r.detail
+    assert "CI excludes 1 (significant at 0.05) but p > 0.05" in r.detail
     assert p_from_ci_check("0.80", "0.55", "1.16", "0.01", "<").status == "discrepancy"
     # Same side of 0.05, but "<0.001" is 25x below the implied 0.026-0.039.
     r = p_from_ci_check("0.62", "0.40", "0.96", "<0.001")

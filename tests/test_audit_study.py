@@ -9,7 +9,7 @@ from tkimeta.audit.study import AUDIT_COLUMNS, audit_study
 
 @pytest.fixture(scope="module")
 def audits(cleaned_by_study):
-    return {study: audit_study(study, cleaned_by_study[study]) for study in STUDIES}
+    return {study: audit_study(study, cleaned_by_study[study], ocr_source=(study == "anlo_escc")) for study in STUDIES}
 
 
 def finding(audits, study, check, quantity, location=None, population=None):
@@ -124,8 +124,13 @@ def test_nma_crlm_findings(audits):
 def test_anlo_escc_denominator_and_ci(audits):
     assert_finding(finding(audits, "anlo_escc", "which_denominator", "ORR (stated evaluable)", "results"),
                    "discrepancy", "19/87", "n = 82")
-    assert_finding(finding(audits, "anlo_escc", "clopper_pearson_ci", "ORR (with the itt denominator 87)", "results"),
-                   "consistent", "13.7-32.0")
+    # The results' CI, stated for the 82 evaluable, is Clopper-Pearson on 19/87: said so.
+    assert_finding(finding(audits, "anlo_escc", "clopper_pearson_ci", "ORR (evaluable)", "results"),
+                   "discrepancy", "13.7-32.0", "reproduced by Clopper-Pearson on 19/87, the itt denominator")
+    # The abstract's '87 subjects' is checked against 87 only, and agrees (no false alarm).
+    abstract = audits["anlo_escc"]
+    abstract = abstract[(abstract.check == "clopper_pearson_ci") & (abstract.location == "abstract")]
+    assert set(abstract.status) == {"consistent"}, abstract.detail.tolist()
     assert_finding(finding(audits, "anlo_escc", "same_quantity_across_locations", "median DoR CI", population="all"),
                    "discrepancy", "abstract 2.3-10.9", "results 3.4-10.4")
     assert_finding(finding(audits, "anlo_escc", "same_quantity_across_locations", "OS rate at 12 months", population="all"),
@@ -133,7 +138,10 @@ def test_anlo_escc_denominator_and_ci(audits):
 
 
 def test_anlo_escc_damaged_table2(audits):
-    assert_finding(finding(audits, "anlo_escc", "median_ci_shape", "median OS", "table_2", "female"), "discrepancy", "132", "8.2-18.2")
+    # '132' (8.2-18.2) is repaired to 13.2 in cleaning; the audit keeps the damage as a finding
+    assert_finding(finding(audits, "anlo_escc", "median_ci_shape", "median OS", "table_2", "female"), "consistent", "13.2")
+    assert_finding(finding(audits, "anlo_escc", "ocr_repair", "median OS", "table_2", "female"), "discrepancy",
+                   "'132' repaired to 13.2")
     escc = audits["anlo_escc"]
     ecog = escc[(escc.check == "p_value_vs_ci") & (escc.quantity == "HR OS 0 vs 1_2 (ecog)")]
     # univariate and multivariate rows: both p values are far below what their CIs imply

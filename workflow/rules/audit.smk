@@ -8,6 +8,8 @@ rule audit_study:
         code=code_of("audit_study.py"),
     output:
         audit="results/audit/{study}.csv",
+    params:
+        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
     resources:
         mem_mb=512,
         runtime=5,
@@ -42,3 +44,24 @@ rule audit_gather:
         "../../envs/audit.yaml"
     script:
         "../scripts/audit_gather.py"
+
+
+rule audit_findings:
+    input:
+        audit="results/audit/audit.csv",
+        inputs="results/pooled/inputs.csv",
+        code=code_of("audit_findings.py"),
+    output:
+        findings=report("results/audit/findings.csv", caption="../report/audit_findings.rst", category="Tables",
+                        labels={"table": "audit findings"}),
+        summary="results/audit/findings_summary.csv",
+    params:
+        studies=STUDIES,
+    log:
+        "logs/audit_findings/audit_findings.log",
+    benchmark:
+        "benchmarks/audit_findings/audit_findings.tsv"
+    conda:
+        "../../envs/audit.yaml"
+    script:
+        "../scripts/audit_findings.py"

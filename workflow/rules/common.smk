@@ -83,7 +83,7 @@ def pooling_methods(outcome):
 
 
 REPORT_TABLES = [
-    "studies", "audit_summary", "findings", "corrections", "pooled", "liver", "subgroup_tests",
+    "studies", "audit_summary", "findings", "audit_findings_summary", "audit_findings", "corrections", "pooled", "liver", "subgroup_tests",
     "methods", "sensitivity", "inputs", "versions",
 ]
 

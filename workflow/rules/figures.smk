@@ -36,7 +36,8 @@ rule figures_summary:
     input:
         estimates="results/pooled/estimates.csv",
         studies="results/pooled/study_estimates.csv",
-        audit="results/audit/audit.csv",
+        findings="results/audit/findings.csv",
+        findings_summary="results/audit/findings_summary.csv",
         effects="results/clean/effects.csv",
         code=code_of("figures_summary.py"),
     output:

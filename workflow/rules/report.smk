@@ -9,6 +9,8 @@ rule report_assets:
         inputs="results/pooled/inputs.csv",
         audit="results/audit/audit.csv",
         audit_summary="results/audit/summary.csv",
+        findings="results/audit/findings.csv",
+        findings_summary="results/audit/findings_summary.csv",
         corrections="results/clean/corrections.csv",
         characteristics="results/clean/characteristics.csv",
         baseline="results/clean/baseline.csv",

@@ -10,7 +10,7 @@ from tkimeta.scripting import run
 
 def main(smk, log):
     tables = {Path(path).stem: read_text_csv(path) for path in smk.input.tables}
-    audit = audit_study(smk.wildcards.study, tables)
+    audit = audit_study(smk.wildcards.study, tables, ocr_source=bool(smk.params.ocr))
     write_csv(audit, smk.output.audit)
     log.info("%d checks: %s", len(audit), audit["status"].value_counts().to_dict())
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from tkimeta.io import read_text_csv
-from tkimeta.plots import ae_plot, audit_plot, contrasts_plot, nma_plot, save_figure
+from tkimeta.plots import ae_plot, audit_findings_plot, contrasts_plot, nma_plot, save_figure
 from tkimeta.plots.data import ae_rates
 from tkimeta.plots.empty import no_data_plot
 from tkimeta.scripting import run
@@ -19,7 +19,8 @@ def main(smk, log):
     contrasts = [o for o in smk.params.contrasts if (estimates.loc[estimates["outcome"] == o, "k"] > 0).any()]
     save_figure(contrasts_plot(studies, estimates, outcomes=contrasts, method=methods, study_labels=labels),
                 Path(smk.output.contrasts).with_suffix(""))
-    save_figure(audit_plot(read_text_csv(smk.input.audit), study_order=smk.params.studies, study_labels=labels),
+    save_figure(audit_findings_plot(read_text_csv(smk.input.findings), pd.read_csv(smk.input.findings_summary),
+                                    study_order=smk.params.studies, study_labels=labels),
                 Path(smk.output.audit).with_suffix(""))
     save_figure(ae_plot(ae_rates(studies), study_labels=labels), Path(smk.output.ae).with_suffix(""))
     context = smk.params.context_studies

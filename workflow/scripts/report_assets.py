@@ -7,6 +7,7 @@ import yaml
 
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
+from tkimeta.report import audit_assets as AA
 from tkimeta.scripting import run
 from tkimeta.vocab import SUBGROUP_DISPLAY_ORDER
 
@@ -25,14 +26,24 @@ def main(smk, log):
     main_outcomes, liver_outcomes = smk.params.main_outcomes, smk.params.liver_outcomes
 
     variables = A.build_variables(estimates, tests, summary, audit, corrections, inputs, characteristics, primary, config)
+    findings, findings_summary = read_text_csv(i.findings), pd.read_csv(i.findings_summary)
+    variables["findings"] = AA.finding_variables(findings_summary)
+    labels = {s: entry["label"] for s, entry in config["studies"].items()}
     write_text(yaml.safe_dump(variables, sort_keys=True, allow_unicode=True), smk.output.variables)
 
     tables = {
         "studies": (A.studies_table(characteristics, baseline, config), "Included papers", "tbl-studies", None),
         "audit_summary": (A.audit_summary_table(summary), "Audit checks by paper and status", "tbl-audit-summary", None),
         "findings": (A.findings_table(audit), "Every discrepancy the audit found", "tbl-findings", [8, 14, 18, 12, 48]),
-        "corrections": (A.corrections_table(corrections), "Repairs of OCR-damaged digits (esophageal paper)",
-                        "tbl-corrections", [18, 8, 8, 8, 58]),
+        "audit_findings_summary": (AA.findings_summary_table(findings_summary, labels),
+                                   "Checks and findings by paper: a finding is one reported quantity whose checks are "
+                                   "not all consistent, classified and ranked by what it can affect",
+                                   "tbl-findings-summary", [17, 7, 8, 7, 7, 8, 8, 8, 6, 8, 9, 7]),
+        "audit_findings": (AA.findings_report_table(findings, labels),
+                           "Every finding, most urgent first (touches a pooled input, could change a conclusion, "
+                           "cosmetic)", "tbl-audit-findings", [9, 10, 10, 14, 20, 37]),
+        "corrections": (AA.corrections_report_table(corrections, audit), "Repairs of OCR-damaged digits (esophageal paper)",
+                        "tbl-corrections", [24, 7, 7, 7, 55]),
         "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in liver_outcomes]),
                    "Pooled estimates, primary analysis (all patients)", "tbl-pooled", None),
         "liver": (A.pooled_table(estimates, primary, main_outcomes + liver_outcomes, subgroups=SUBGROUP_DISPLAY_ORDER),

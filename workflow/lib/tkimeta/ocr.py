@@ -112,8 +112,8 @@ def repair_counts(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFra
                     block_of[member] = (total_row, parts)
             for row in frame.index:
                 total_row, parts = block_of.get(row, (row, []))
-                fix = _repair_row(frame, table, n_column, row, total_row, parts, frames)
-                if fix:
+                fixes = _repair_row(frame, table, n_column, row, total_row, parts, frames)
+                for fix in fixes or ():
                     column, printed, repaired, reason = fix
                     frame.at[row, column] = repaired
                     frame.at[row, "unparsed"] = ";".join(
@@ -126,6 +126,8 @@ def repair_counts(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFra
                         "rule": "ocr_count" if column == "count" else "ocr_decimal_point", "reason": reason,
                     })
                     changed = True
+    if "survival" in frames:
+        log += repair_medians(frames["survival"])
     return frames, pd.DataFrame(log, columns=CORRECTION_COLUMNS, dtype="str")
 
 
@@ -166,6 +168,10 @@ def _printed(frame, row, column) -> str:
 def _repair_row(frame, table, n_column, row, total_row, parts, frames):
     count_text, percent_text, n_text = _printed(frame, row, "count"), frame.at[row, "percent"], frame.at[row, n_column]
     count, n = _int(count_text), _int(n_text)
+    if percent_text == "" and _printed(frame, row, "percent") != "" and count_text != "" and n:
+        # the percentage itself was unreadable (e.g. '184', above 100): both cells damaged
+        both = _count_and_percent_fix(frame, row, total_row, parts, n_column, count_text, _printed(frame, row, "percent"), n)
+        return both
     # Only printed numbers are repaired: a statement that gave no count gets none.
     if percent_text == "" or count_text == "" or not n:
         return None
@@ -174,16 +180,68 @@ def _repair_row(frame, table, n_column, row, total_row, parts, frames):
     fixes = [f for f in (_count_fix(frame, table, row, total_row, parts, n_column, frames, count, count_text, percent_text, n),
                          _percent_fix(frame, row, total_row, parts, count, percent_text, n)) if f]
     # Either the count or the percentage is damaged; if both readings fit, neither is proven.
-    return fixes[0] if len(fixes) == 1 else None
+    return fixes if len(fixes) == 1 else None
+
+
+def _rounds_twice_to(count: int, n: int, printed_percent: str) -> bool:
+    """Does count/n give the printed percentage when rounded twice (one more decimal first)?"""
+    exact = Decimal(100 * count) / Decimal(n)
+    places = _decimals(printed_percent)
+    once = exact.quantize(Decimal(1).scaleb(-(places + 1)), rounding=ROUND_HALF_UP)
+    return once.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == Decimal(printed_percent)
+
+
+def _candidates(percent_text: str, n: int) -> tuple[list[int], str]:
+    """Counts of n giving a printed percentage: standard rounding, else rounding twice."""
+    strict = counts_giving(percent_text, n)
+    if strict:
+        return strict, ""
+    twice = [k for k in range(n + 1) if _rounds_twice_to(k, n, percent_text)]
+    if twice:
+        k = twice[0]
+        exact = Decimal(100 * k) / Decimal(n)
+        once = exact.quantize(Decimal(1).scaleb(-(_decimals(percent_text) + 1)), rounding=ROUND_HALF_UP)
+        return twice, (f" ({k}/{n} = {exact.quantize(Decimal('0.001'))}% prints as {percent_text}% only when rounded "
+                       f"twice, {once} -> {percent_text})")
+    return [], ""
+
+
+def _count_and_percent_fix(frame, row, total_row, parts, n_column, count_text, percent_text, n):
+    """A cell whose percentage lost its decimal point and whose count lost a digit.
+
+    Accepted when exactly one placement of the point gives a percentage that exactly
+    one count of n reproduces, that count is the printed one with a digit restored, and
+    the grade split confirms it.
+    """
+    if not parts or not percent_text.isdigit():
+        return None
+    placements = [percent_text[:i] + "." + percent_text[i:] for i in range(1, len(percent_text))]
+    found = [(p, counts_giving(p, n)) for p in placements if Decimal(p) <= 100]
+    found = [(p, c[0]) for p, c in found if len(c) == 1]
+    if len(found) != 1:
+        return None
+    percent, candidate = found[0]
+    if not str(candidate).endswith(count_text) or str(candidate) == count_text:
+        return None
+    expected, how = _block_expected(frame, row, total_row, parts, n_column)
+    if expected != candidate:
+        return None
+    reason = (f"count printed '{count_text}' and percentage printed '{percent_text}' (above 100): the decimal point "
+              f"was lost ({percent}% is the only placement of the point that a count of {n} gives) and a leading "
+              f"digit was lost ({candidate} is the only count of {n} giving {percent}%), confirmed by {how} = {expected}")
+    return [("percent", percent_text, percent, reason.replace("count printed", "with the count printed")),
+            ("count", count_text, str(candidate), reason)]
 
 
 def _count_fix(frame, table, row, total_row, parts, n_column, frames, count, count_text, percent_text, n):
     """Repair the count when the printed percentage singles it out and a constraint confirms it."""
-    candidates = counts_giving(percent_text, n)
+    candidates, twice = _candidates(percent_text, n)
     if len(candidates) != 1 or count == candidates[0]:
         return None
     candidate = candidates[0]
     expected, how = _block_expected(frame, row, total_row, parts, n_column) if parts else (None, "")
+    if expected is None and parts:
+        expected, how = _block_expected_jointly(frame, row, total_row, parts, n_column)
     if table == "response_counts" and len(parts) < 2:
         expected = None
     confirmations = []
@@ -200,9 +258,37 @@ def _count_fix(frame, table, row, total_row, parts, n_column, frames, count, cou
         return None
     reason = (
         f"count printed '{count_text}' does not give the printed {percent_text}% of {n}; "
-        f"{candidate} is the only count of {n} that does, confirmed by {' and '.join(confirmations)}"
+        f"{candidate} is the only count of {n} that does{twice}, confirmed by {' and '.join(confirmations)}"
     )
     return "count", count_text, str(candidate), reason
+
+
+def _block_expected_jointly(frame, row, total_row, parts, n_column) -> tuple[int | None, str]:
+    """The count a grade split implies for ``row`` when other parts are unreadable too:
+    each unreadable part's percentage must single out its count (standard rounding, else
+    rounding twice), and the readable rest then determines ``row``."""
+    if total_row < 0 or row == total_row:
+        return None, ""
+    total = _int(frame.at[total_row, "count"])
+    if total is None:
+        return None, ""
+    known, solved = [], []
+    for r in parts:
+        if r == row:
+            continue
+        value = _int(frame.at[r, "count"])
+        if value is None:
+            n = _int(frame.at[r, n_column])
+            cands = _candidates(frame.at[r, "percent"], n)[0] if n and frame.at[r, "percent"] else []
+            if len(cands) != 1:
+                return None, ""
+            value = cands[0]
+            solved.append(f"{value} ({frame.at[r, 'percent']}% of {n})")
+        known.append(value)
+    if not solved:
+        return None, ""
+    return total - sum(known), (f"the grade split {total} - {' - '.join(map(str, known))}, "
+                                f"with {', '.join(solved)} for the other unreadable cell")
 
 
 def _percent_fix(frame, row, total_row, parts, count, percent_text, n):
@@ -258,3 +344,83 @@ def _same_quantity_elsewhere(frame, table, row, frames) -> tuple[int, str] | Non
         if other_key == key and frame.at[other, "count"].isdigit() and frame.at[other, "n"] == frame.at[row, "n"]:
             return int(frame.at[other, "count"]), f"{frame.at[other, 'location']} ({frame.at[other, 'row_id']})"
     return None
+
+
+# --- medians ------------------------------------------------------------------------
+
+_GLYPHS = str.maketrans({"I": "1", "l": "1", "|": "1", "'": None, "\u2019": None})
+
+
+def _median_readings(printed: str) -> list[tuple[str, str]]:
+    """Readings of a damaged printed median: glyphs read as digits, a lost decimal point
+    restored, a lost leading digit restored."""
+    text = printed.strip()
+    glyphs = text.translate(_GLYPHS)
+    out = []
+    if glyphs != text and glyphs.replace(".", "", 1).isdigit():
+        out.append((glyphs, f"'{text}' read as {glyphs}"))
+        text = glyphs
+    if text.isdigit() and len(text) >= 2:
+        out += [(text[:i] + "." + text[i:], "decimal point lost") for i in range(1, len(text))]
+    if text.replace(".", "", 1).isdigit():
+        out += [(d + text, "leading digit lost") for d in "123456789"]
+    return out
+
+
+def _centres(value: str, lower: str, upper: str) -> bool:
+    """Is ``value`` the midpoint of (lower, upper) within printed precision?"""
+    slack = sum(Decimal(5).scaleb(-_decimals(t) - 1) for t in (value, value, lower, upper))
+    return abs(2 * Decimal(value) - Decimal(lower) - Decimal(upper)) <= slack
+
+
+def repair_medians(survival: pd.DataFrame) -> list[dict[str, str]]:
+    """Repair OCR-damaged medians in place; return the corrections log rows.
+
+    A median printed outside its own CI (or unreadable) is repaired when exactly one
+    reading of the damage (glyph, lost decimal point, lost leading digit) lies in the
+    CI and centres it, and that is confirmed either by the pattern of its own table
+    (at least two other rows of the same place, all with intact medians, centre their
+    CIs: median +/- z SE) or by the same median printed elsewhere in the paper.  A
+    median that no reading centres stays as printed (the audit says so).
+    """
+    log = []
+    complete = [(i, r) for i, r in survival.iterrows() if r["ci_lower"] != "" and r["ci_upper"] != ""]
+    for i, r in complete:
+        printed = _printed(survival, i, "median")
+        if printed == "":
+            continue
+        lower, upper = r["ci_lower"], r["ci_upper"]
+        try:
+            intact = r["median"] != "" and Decimal(lower) <= Decimal(r["median"]) <= Decimal(upper)
+        except ArithmeticError:
+            intact = False
+        if intact:
+            continue
+        readings = [(v, how) for v, how in _median_readings(printed)
+                    if Decimal(lower) <= Decimal(v) <= Decimal(upper) and _centres(v, lower, upper)]
+        if len({v for v, _ in readings}) != 1:
+            continue
+        value, how = readings[0]
+        confirmations = []
+        peers = [p for j, p in complete if j != i and p["location"] == r["location"] and p["median"] != ""
+                 and Decimal(p["ci_lower"]) <= Decimal(p["median"]) <= Decimal(p["ci_upper"])]
+        if len(peers) >= 2 and all(_centres(p["median"], p["ci_lower"], p["ci_upper"]) for p in peers):
+            confirmations.append(f"the pattern of {r['location'].replace('_', ' ')}, where every other CI "
+                                 f"({len(peers)} rows) is centred on its median")
+        same = survival[(survival["population"] == r["population"]) & (survival["endpoint"] == r["endpoint"])
+                        & (survival["location"] != r["location"]) & (survival["median"] == value)]
+        if len(same):
+            confirmations.append(f"the median {value} printed at {same.iloc[0]['location']} ({same.iloc[0]['row_id']})")
+        if not confirmations:
+            continue
+        survival.at[i, "median"] = value
+        survival.at[i, "unparsed"] = ";".join(
+            item for item in survival.at[i, "unparsed"].split(";") if item and not item.startswith("median="))
+        survival.at[i, "corrected"] = ";".join(filter(None, [survival.at[i, "corrected"], "median"]))
+        log.append({
+            "study_id": r["study_id"], "table": "survival", "row_id": r["row_id"], "column": "median",
+            "printed": printed, "corrected": value, "rule": "ocr_median",
+            "reason": (f"median printed '{printed}' lies outside its CI {lower}-{upper}; {value} ({how}) is the only "
+                       f"reading that lies in the CI and centres it, confirmed by {' and '.join(confirmations)}"),
+        })
+    return log

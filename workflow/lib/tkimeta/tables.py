@@ -11,6 +11,7 @@ STUDY_TABLES = (
     "effects",
     "adverse_events",
     "rankings",
+    "claims",
     "ae_term_map",
 )
 

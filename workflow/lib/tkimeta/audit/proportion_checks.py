@@ -124,6 +124,12 @@ def percent_from_count(
     if tier == "standard":
         return CheckResult("consistent", reported, recomputed, base, name)
     if tier == "other":
+        once = round_to(exact, dp + 1, "half_up")
+        if round_to(once, dp, "half_up") == p:
+            return CheckResult(
+                "rounding", reported, recomputed,
+                base + f" (rounded twice: {shown}% -> {plain(once)}% -> {plain(p)}%)", name, {"double_rounding": True},
+            )
         return CheckResult(
             "rounding", reported, recomputed,
             base + " (matches only by truncation/other rounding or 1 unit in last digit)", name,
@@ -221,6 +227,15 @@ def grim_percent(printed_percent: Any, n: Any, decimals: int | None = None) -> C
         return CheckResult(
             "consistent", reported, "count " + "/".join(map(str, strict)),
             f"printed {reported} with n={m} possible: {show(strict)}", name, extra,
+        )
+    twice = [k for k in nearest if round_to(round_to(Fraction(100 * k, m), dp + 1, "half_up"), dp, "half_up") == p]
+    if twice:
+        k = twice[0]
+        return CheckResult(
+            "rounding", reported, f"count {k}",
+            f"printed {reported} with n={m} possible only by rounding twice: {show([k])} -> "
+            f"{plain(round_to(Fraction(100 * k, m), dp + 1, 'half_up'))}% -> {reported}", name,
+            {**extra, "double_rounding": True},
         )
     if loose:
         return CheckResult(

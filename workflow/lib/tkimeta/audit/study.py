@@ -11,10 +11,14 @@ numbers of the cleaned tables to feed them.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 import pandas as pd
 
 from ..clean import ci_level_fraction, location_rank, responders, response_wide
+from .claim_checks import (best_check, consistent_with_check, low_grade_check, most_common_aes_check,
+                           significant_benefit_check)
+from .findings import assign_findings
 from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
 from .proportion_checks import clopper_pearson_check, grim_percent, percent_from_count, sum_check, which_denominator
 from .ratio_checks import hr_midpoint_check, p_from_ci_check
@@ -24,14 +28,16 @@ from .survival_checks import events_vs_maturity, median_ci_shape
 AUDIT_COLUMNS = [
     "study_id", "check", "quantity", "population", "location",
     "reported", "recomputed", "status", "detail", "rows",
+    "significance_disagrees", "finding", "finding_class", "class_reason", "source",
 ]
 
 class _Audit:
     """Collects check results as audit rows."""
 
-    def __init__(self, study: str):
+    def __init__(self, study: str, sources: dict[str, str] | None = None):
         self.study = study
         self.rows: list[dict[str, str]] = []
+        self.sources = sources or {}
 
     def add(self, result: CheckResult, check: str, quantity: str, population: str = "",
             location: str = "", rows: str = "") -> None:
@@ -39,10 +45,13 @@ class _Audit:
             "study_id": self.study, "check": check, "quantity": quantity, "population": population,
             "location": location, "reported": result.reported, "recomputed": result.recomputed,
             "status": result.status, "detail": result.detail, "rows": rows,
+            "significance_disagrees": "yes" if result.extra.get("significance_disagrees") else "",
+            "source": " / ".join(dict.fromkeys(self.sources[r] for r in rows.split(";") if r in self.sources)),
         })
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=AUDIT_COLUMNS, dtype="str")
+    def frame(self, ocr_source: bool = False) -> pd.DataFrame:
+        checks = pd.DataFrame(self.rows, columns=AUDIT_COLUMNS[:11] + ["source"], dtype="str")
+        return assign_findings(checks, ocr_source)[AUDIT_COLUMNS].fillna("")
 
 
 def _join_locations(locations) -> str:
@@ -59,19 +68,29 @@ def _int(text: str) -> int | None:
     return int(text) if text and text.isdigit() else None
 
 
-def audit_study(study: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Run every applicable check on one study's cleaned tables."""
-    audit = _Audit(study)
+def audit_study(study: str, tables: dict[str, pd.DataFrame], ocr_source: bool = False) -> pd.DataFrame:
+    """Run every applicable check on one study's cleaned tables.
+
+    Every check that is not consistent is classified and grouped into a finding
+    (:mod:`.findings`); ``ocr_source`` says the paper reached us through OCR.
+    """
+    sources = {}
+    for kind, frame in tables.items():
+        if "row_id" in frame.columns and "source_label" in frame.columns:
+            sources.update(zip(frame["row_id"], frame["source_label"]))
+    audit = _Audit(study, sources)
     _audit_characteristics(audit, tables["characteristics"])
     _audit_response(audit, tables["response_counts"])
     _audit_rates(audit, tables["rates"], tables["response_counts"], tables["baseline"])
     _audit_baseline(audit, tables["baseline"])
-    _audit_survival(audit, tables["survival"])
+    _audit_survival(audit, tables["survival"], tables["baseline"])
     _audit_landmarks(audit, tables["landmarks"])
     _audit_effects(audit, tables["effects"])
     _audit_adverse_events(audit, tables["adverse_events"])
     _audit_rankings(audit, tables["rankings"])
-    return audit.frame()
+    _audit_repairs(audit, tables)
+    _audit_claims(audit, tables)
+    return audit.frame(ocr_source)
 
 
 def _across_locations(audit, frame, keys, value_column, check_quantity, population_of=lambda k: "",
@@ -191,13 +210,6 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
                     f"{responder_count}/{sizes[used]}, the {used} denominator", result.check)
             audit.add(result, "which_denominator", f"{row.measure}" + (f" (stated {row.denominator})" if row.denominator else ""),
                       row.population, row.location, row.row_id)
-            if row.ci_lower != "" and row.ci_upper != "":
-                for name, size in sorted(sizes.items()):
-                    if name != row.denominator:
-                        result = clopper_pearson_check(responder_count, size, row.ci_lower, row.ci_upper,
-                                                       level=ci_level_fraction(row.ci_level))
-                        audit.add(result, "clopper_pearson_ci", f"{row.measure} (with the {name} denominator {size})",
-                                  row.population, row.location, row.row_id)
         quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
         count, n, source = _int(row.count), _int(row.n), "printed"
         if count is None:
@@ -217,18 +229,45 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
                 audit.add(grim_percent(row.percent, n), "grim_percent", quantity, row.population, row.location, row.row_id)
             elif (size := _subgroup_size(baseline, row.population)) is not None:
                 result = grim_percent(row.percent, size[0])
-                result = CheckResult(result.status, result.reported, result.recomputed,
-                                       f"{result.detail} [n = {size[0]}, the subgroup's size in {size[1]}]", result.check)
+                detail = f"{result.detail} [n = {size[0]}, the subgroup's size in {size[1]}]"
+                whole = _denominators(counts, "all") if not counts.empty else {}
+                cohort = max(whole.values()) if whole else None
+                if result.status == "discrepancy" and cohort and \
+                        percent_from_count(size[0], cohort, row.percent).status == "consistent":
+                    detail += (f"; {row.percent}% is {size[0]}/{cohort}, the subgroup's share of the cohort, "
+                               f"not a response rate within it")
+                result = CheckResult(result.status, result.reported, result.recomputed, detail, result.check)
                 audit.add(result, "grim_percent", quantity, row.population, row.location, row.row_id)
         if row.ci_lower != "" and row.ci_upper != "":
             if count is not None and n is not None:
+                # Each place is checked against the denominator it states itself; when
+                # that fails, say which other denominator of the paper reproduces the CI.
                 result = clopper_pearson_check(count, n, row.ci_lower, row.ci_upper,
                                                level=ci_level_fraction(row.ci_level))
+                if not result.ok:
+                    result = _other_denominator(result, count, n, row, sizes)
             else:
                 result = CheckResult("not_checkable", f"{row.ci_lower}-{row.ci_upper}%", "",
                                        "no count and denominator printed or derivable for this CI", "clopper_pearson_check")
             audit.add(result, "clopper_pearson_ci", quantity, row.population, row.location, row.row_id)
     _across_locations(audit, rates, ["population", "measure"], "percent", lambda k: f"{k[1]} percent", lambda k: k[0])
+
+
+def _other_denominator(result: CheckResult, count: int, n: int, row, sizes: dict[str, int]) -> CheckResult:
+    """A failed binomial CI that the paper's other denominator reproduces says so."""
+    for name, size in sorted(sizes.items()):
+        if size == n:
+            continue
+        other = clopper_pearson_check(count, size, row.ci_lower, row.ci_upper, level=ci_level_fraction(row.ci_level))
+        methods = [m.replace("_", " ") for m in other.extra.get("matching_methods", ())]
+        if other.status == "consistent" or methods:
+            how = "Clopper-Pearson" if other.status == "consistent" else methods[0]
+            stated = f"the {row.denominator} n = {n}" if row.denominator else f"n = {n}"
+            return CheckResult(result.status, result.reported, result.recomputed,
+                               f"{result.detail}; reproduced by {how} on {count}/{size}, the {name} denominator, "
+                               f"not on {stated} that this place states", result.check,
+                               {**result.extra, "reproduced_by": f"{how} on {count}/{size} ({name})"})
+    return result
 
 
 def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
@@ -258,7 +297,7 @@ def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
                       lambda k: f"{k[0]}={k[1]} count", lambda k: "all")
 
 
-def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
+def _audit_survival(audit: _Audit, survival: pd.DataFrame, baseline: pd.DataFrame | None = None) -> None:
     if survival.empty:
         return
     for row in survival.itertuples():
@@ -273,13 +312,40 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame) -> None:
     _across_locations(audit, survival, ["population", "endpoint"], "median",
                       lambda k: f"median {k[1]}", lambda k: k[0])
     _pfs_events_cover_deaths(audit, survival)
+    _ci_table_pattern(audit, survival)
     _ci_across_locations(audit, survival)
     triples = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
+    whole = _whole_cohort(baseline)
     for endpoint, group in triples.groupby("endpoint", sort=False):
-        records = [{"population": r.population, "estimate": r.median, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper}
-                   for r in group.itertuples()]
+        records = [{"population": "all" if r.population in whole else r.population, "estimate": r.median,
+                    "ci_lower": r.ci_lower, "ci_upper": r.ci_upper} for r in group.itertuples()]
         result = duplicate_pairs(records, label_keys=("population",))
+        same = sorted({r.population for r in group.itertuples() if r.population in whole})
+        if same:
+            result = CheckResult(result.status, result.reported, result.recomputed,
+                                 f"{result.detail}; {', '.join(same)} "
+                                 f"{'is' if len(same) == 1 else 'are'} the whole cohort by construction "
+                                 f"({'; '.join(whole[p] for p in same)}), so their estimates are the overall ones "
+                                 f"and are compared as such", result.check, result.extra)
         audit.add(result, "duplicate_estimates", f"median {endpoint} with CI", "", "", "")
+
+
+def _whole_cohort(baseline: pd.DataFrame) -> dict[str, str]:
+    """Subgroups (<characteristic>_<category>) that every patient belongs to (count = total)."""
+    out = {}
+    if baseline is None or baseline.empty:
+        return out
+    for r in baseline.itertuples():
+        if r.count != "" and r.total != "" and r.count == r.total and int(r.total) > 0:
+            where = f"{r.count}/{r.total} in {r.location.replace('_', ' ')}"
+            # the survival table names a subgroup <characteristic>_<category>, or just
+            # <characteristic> for a yes, or without a trailing _status
+            names = {f"{r.characteristic}_{r.category}",
+                     f"{r.characteristic.removesuffix('_status')}_{r.category}"}
+            if r.category == "yes":
+                names.add(r.characteristic)
+            out.update(dict.fromkeys(names, where))
+    return out
 
 
 def _pfs_events_cover_deaths(audit: _Audit, survival: pd.DataFrame) -> None:
@@ -365,8 +431,34 @@ def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
             continue
         audit.add(sum_check(parts, bands["any"], what="grade bands vs any grade"),
                   "sum_grade_bands", f"AE {term}", "all", location, ";".join(group["row_id"]))
+    start = len(audit.rows)
     _across_locations(audit, events, ["harmonised_term", "grade_band"], "percent",
                       lambda k: f"AE {k[0]} grade {k[1]} percent", merged_terms=True)
+    for entry in audit.rows[start:]:
+        if entry["status"] == "discrepancy" and entry["quantity"].endswith(" grade any percent"):
+            term = entry["quantity"][len("AE "):-len(" grade any percent")]
+            pattern = _band_quoted_as_total(events, term)
+            if pattern:
+                entry["detail"] += f"; {pattern}"
+
+
+def _band_quoted_as_total(events: pd.DataFrame, term: str) -> str:
+    """A place's any-grade percentage that is another place's value of one grade band."""
+    rows = events[events["harmonised_term"] == term]
+    anys = rows[(rows["grade_band"] == "any") & (rows["percent"] != "")]
+    for a in anys.itertuples():
+        others = anys[(anys["location"] != a.location) & (anys["percent"] != a.percent)]
+        if not len(others):
+            continue
+        bands = rows[(rows["grade_band"] != "any") & (rows["location"] != a.location) & (rows["percent"] != "")]
+        for b in bands.itertuples():
+            if Decimal(b.percent) == Decimal(a.percent):
+                total = others[others["location"] == b.location]
+                total_txt = f" (its total is {total.iloc[0]['percent']}%)" if len(total) else ""
+                band = b.grade_band.replace("_", "-").replace("plus", "+")
+                return (f"the {a.location.replace('_', ' ')} quotes {a.percent}%, the grade {band} column of "
+                        f"{b.location.replace('_', ' ')}{total_txt}, as the any-grade rate")
+    return ""
 
 
 def _bands_partition(parts: dict[str, str]) -> bool:
@@ -398,3 +490,110 @@ def _audit_rankings(audit: _Audit, rankings: pd.DataFrame) -> None:
                 continue
             audit.add(ranking_order_check(ranked, values, higher_is_better=True), "ranking_vs_sucra",
                       f"{endpoint} ranking", population, location, ";".join(block["row_id"]))
+
+
+def _audit_repairs(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
+    """Every OCR repair of the cleaning is a finding of damage: the printed number could
+    not be right, and the value analysed is a reading of it.  Cells of one printed row
+    (one table row, one sentence) share the row ids, so they make one finding."""
+    corrections = tables.get("corrections")
+    if corrections is None or corrections.empty:
+        return
+    names = {"response": "response_counts"}
+    for table, group in corrections.groupby("table", sort=False):
+        frame = tables.get(names.get(table, table))
+        if frame is None or frame.empty:
+            continue
+        for fix in group.itertuples():
+            source = frame[frame["row_id"] == fix.row_id]
+            if not len(source):
+                continue
+            source = source.iloc[0]
+            same_print = frame[(frame["location"] == source["location"]) & (frame["source_label"] == source["source_label"])
+                               & frame["corrected"].fillna("").ne("")]
+            label = source.get("term", "") or source.get("population", "") or source.get("characteristic", "")
+            what = {"adverse_events": f"AE {label} grade {source.get('grade_band', '')}",
+                    "survival": f"median {source.get('endpoint', '')}",
+                    "baseline": f"{source.get('characteristic', '')}={source.get('category', '')}"}.get(table, table)
+            result = CheckResult("discrepancy", f"{fix.column} printed {fix.printed}", f"read as {fix.corrected}",
+                                 f"printed {fix.column} '{fix.printed}' repaired to {fix.corrected}: {fix.reason}",
+                                 "ocr_repair", {"repaired": True})
+            audit.add(result, "ocr_repair", what, source.get("population", "all") or "all", source["location"],
+                      ";".join(same_print["row_id"]))
+
+
+def _ci_table_pattern(audit: _Audit, survival: pd.DataFrame) -> None:
+    """An interval that breaks the pattern of its own table: when every other median CI
+    of one place (at least three) is symmetric on the linear scale (median +/- z SE), one
+    that is not cannot have been computed the same way."""
+    rows = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
+    for location, group in rows.groupby("location", sort=False):
+        if len(group) < 4:
+            continue
+        shapes = {r.row_id: median_ci_shape(r.median, r.ci_lower, r.ci_upper) for r in group.itertuples()}
+        linear = [i for i, s in shapes.items() if s.extra.get("shape") in ("linear", "both")]
+        odd = [i for i, s in shapes.items() if s.status == "consistent" and s.extra.get("shape") in ("log", "neither")]
+        if len(odd) != 1 or len(linear) < 3 or len(linear) + len(odd) != len(group):
+            continue
+        r = group[group["row_id"] == odd[0]].iloc[0]
+        result = CheckResult(
+            "discrepancy", f"{r['median']} ({r['ci_lower']}-{r['ci_upper']})", "not median +/- z SE",
+            f"every other CI of {location.replace('_', ' ')} ({len(linear)} rows) is symmetric around its median "
+            f"(median +/- z SE); {r['median']} ({r['ci_lower']}-{r['ci_upper']}) is not "
+            f"({shapes[odd[0]].detail.split(': ', 1)[1].split(' -> ')[0]})", "ci_table_pattern")
+        audit.add(result, "ci_table_pattern", f"median {r['endpoint']} CI", r["population"], location, r["row_id"])
+
+
+def _audit_claims(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
+    """Each typed claim checked against the paper's own numbers (claims.csv is optional)."""
+    claims = tables.get("claims")
+    if claims is None or claims.empty:
+        return
+    events = tables.get("adverse_events", pd.DataFrame())
+    rankings = tables.get("rankings", pd.DataFrame())
+    for c in claims.itertuples():
+        rows = [c.row_id]
+        if c.claim_type == "significant_benefit":
+            result = significant_benefit_check(c.estimate, c.ci_lower, c.ci_upper)
+        elif c.claim_type == "best":
+            block = rankings[(rankings["population"] == c.population) & (rankings["endpoint"] == c.endpoint)
+                             & (rankings["sucra"] != "")] if len(rankings) else rankings
+            # the ranking (one location and label) that holds the subject with a SUCRA value
+            chosen = None
+            for _, group in block.groupby(["location", "source_label"], sort=False):
+                if c.subject in set(group["treatment"]):
+                    chosen = group
+                    break
+            values = dict(zip(chosen["treatment"], chosen["sucra"])) if chosen is not None else {}
+            result = best_check(c.subject, values)
+            rows += list(chosen["row_id"]) if chosen is not None else []
+        elif c.claim_type == "consistent_with":
+            result = consistent_with_check(c.estimate, c.range_lower, c.range_upper)
+        elif c.claim_type in ("mostly_low_grade", "all_low_grade"):
+            terms = [t for t in c.terms.split(";") if t]
+            counts = {}
+            for term in terms:
+                rows_t = events[events["harmonised_term"] == term]
+                for (_loc, _label), group in rows_t.groupby(["location", "source_label"], sort=False):
+                    bands = dict(zip(group["grade_band"], group["count"]))
+                    high = next((bands[b] for b in ("3plus", "3_5", "3_4") if bands.get(b, "") != ""), "")
+                    if bands.get("any", "") != "" and high != "":
+                        counts[term] = (int(bands["any"]), int(high))
+                        rows += list(group["row_id"])
+                        break
+            result = low_grade_check(counts, mostly=c.claim_type == "mostly_low_grade")
+        elif c.claim_type == "most_common_aes":
+            anys = events[(events["grade_band"] == "any") & (events["percent"] != "")
+                          & ~events["harmonised_term"].str.startswith("any")]
+            table = anys[anys["location"].str.startswith("table")]
+            table = table if len(table) else anys
+            rates = {}  # two printed terms merged into one harmonised term: the higher rate
+            for term, percent in zip(table["harmonised_term"], table["percent"]):
+                if term not in rates or Decimal(percent) > Decimal(rates[term]):
+                    rates[term] = percent
+            result = most_common_aes_check([t for t in c.terms.split(";") if t], rates, c.threshold)
+        else:
+            continue
+        subject = f" {c.subject}" + (f" vs {c.comparator}" if c.comparator else "") if c.subject else ""
+        audit.add(result, f"claim_{c.claim_type}", f"claim: {c.claim_type.replace('_', ' ')}{subject} ({c.endpoint})",
+                  c.population, c.location, ";".join(rows))

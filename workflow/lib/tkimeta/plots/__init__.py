@@ -8,7 +8,7 @@ fixed rcParams (:func:`tkimeta.plots.style.style_context`) and returns a
 
 from ._table import PlotLayout, get_layout
 from .ae import ae_plot
-from .audit import audit_counts, audit_plot
+from .audit import audit_counts, audit_findings_plot, audit_plot
 from .contrasts import contrasts_plot
 from .forest import forest_plot
 from .nma import nma_plot
@@ -20,6 +20,7 @@ __all__ = [
     "forest_plot",
     "contrasts_plot",
     "audit_plot",
+    "audit_findings_plot",
     "audit_counts",
     "ae_plot",
     "nma_plot",
