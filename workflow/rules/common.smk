@@ -85,6 +85,8 @@ def pooling_methods(outcome):
 REPORT_TABLES = [
     "studies", "audit_summary", "findings", "corrections", "pooled", "liver", "subgroup_tests",
     "methods", "sensitivity", "inputs", "versions",
+    # generated prose (tkimeta.report.prose)
+    "bottom_line", "conclusions", "evidence", "liver_intro", "study_references",
 ]
 
 

@@ -7,6 +7,7 @@ import yaml
 
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
+from tkimeta.report import prose as P
 from tkimeta.scripting import run
 from tkimeta.vocab import SUBGROUP_DISPLAY_ORDER
 
@@ -31,7 +32,7 @@ def main(smk, log):
         "studies": (A.studies_table(characteristics, baseline, config), "Included papers", "tbl-studies", None),
         "audit_summary": (A.audit_summary_table(summary), "Audit checks by paper and status", "tbl-audit-summary", None),
         "findings": (A.findings_table(audit), "Every discrepancy the audit found", "tbl-findings", [8, 14, 18, 12, 48]),
-        "corrections": (A.corrections_table(corrections), "Repairs of OCR-damaged digits (esophageal paper)",
+        "corrections": (A.corrections_table(corrections), "Repairs of OCR-damaged digits",
                         "tbl-corrections", [18, 8, 8, 8, 58]),
         "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in liver_outcomes]),
                    "Pooled estimates, primary analysis (all patients)", "tbl-pooled", None),
@@ -49,6 +50,17 @@ def main(smk, log):
     for name, (frame, caption, label, widths) in tables.items():
         write_text(A.markdown_table(frame, caption, label, widths), getattr(smk.output, name))
     write_text("```yaml\n" + Path(smk.input.config).read_text(encoding="utf-8") + "```\n", smk.output.config)
+    sizes = A.study_sizes(characteristics)
+    conclusions = P.liver_conclusions(estimates, liver_outcomes, primary, config, sizes)
+    prose = {
+        "bottom_line": P.bottom_line(conclusions, config),
+        "conclusions": P.conclusions_section(conclusions),
+        "evidence": P.evidence_text(config, sizes),
+        "liver_intro": P.liver_intro(estimates, liver_outcomes, config),
+        "study_references": A.study_references(characteristics, config),
+    }
+    for name, text in prose.items():
+        write_text(text, getattr(smk.output, name))
     log.info("%d variables groups, %d tables", len(variables), len(tables))
 
 

@@ -11,6 +11,7 @@ STUDY_TABLES = (
     "effects",
     "adverse_events",
     "rankings",
+    "risk_of_bias",
     "ae_term_map",
 )
 

@@ -278,3 +278,26 @@ def analysis_label(analysis: str) -> str:
 
 #: Audit statuses, in the order figures stack and tables list them.
 AUDIT_STATUSES = ("consistent", "rounding", "discrepancy", "not_checkable")
+
+
+# --- tumour types and the direction of the liver-metastasis contrasts -------------------
+#: Display labels of config.yaml ``studies.<id>.cancer``.
+CANCER_LABELS = {
+    "colorectal": "colorectal cancer",
+    "soft_tissue_sarcoma": "soft-tissue sarcoma",
+    "esophageal_squamous": "oesophageal squamous cell carcinoma",
+}
+
+#: A contrast (liver metastasis vs none) above 1 means worse with liver metastasis for
+#: hazard ratios; below 1 means worse for ratios of medians and odds ratios of response.
+CONTRAST_WORSE_ABOVE_ONE = {"HR": True, "RoM": False, "OR": False}
+
+
+def cancer_label(cancer: str) -> str:
+    return CANCER_LABELS.get(str(cancer), str(cancer).replace("_", " "))
+
+
+def contrast_measure(outcome: str) -> tuple[str, str] | None:
+    """(measure, endpoint) of a contrast outcome name (HR_PFS_liver -> ('HR', 'PFS'))."""
+    m = _CONTRAST.match(str(outcome))
+    return (m.group(1), m.group(2)) if m else None

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..clean import location_rank
+from .prose import context_sentence, limitations_counts
 from ..vocab import (
     AUDIT_STATUSES,
     CRC_ONLY,
@@ -93,11 +94,14 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
                     primary_methods: Mapping[str, str], config: Mapping) -> dict:
     """Every value the report text quotes, keyed as the .qmd refers to them."""
     single_arm = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
-    sizes = _study_sizes(characteristics)
+    sizes = study_sizes(characteristics)
+    lim = limitations_counts(estimates, list(estimates["outcome"].unique()), config, characteristics)
     v: dict = {
+        "limitations": lim,
         "summary": {
             "n_papers": str(len(config["studies"])),
             "n_single_arm": str(len(single_arm)),
+            "context_sentence": context_sentence(config),
             "n_patients": str(sum(sizes.get(s, 0) for s in single_arm)),
             "n_checks": str(int(audit_summary["total"].sum())),
             "n_discrepancies": str(int(audit_summary["discrepancy"].sum())),
@@ -140,7 +144,7 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
     return v
 
 
-def _study_sizes(characteristics: pd.DataFrame) -> dict[str, int]:
+def study_sizes(characteristics: pd.DataFrame) -> dict[str, int]:
     sizes = {}
     for study, group in characteristics.groupby("study_id", sort=False):
         for item in ("n_enrolled", "n_treated"):
@@ -169,6 +173,46 @@ def markdown_table(frame: pd.DataFrame, caption: str, label: str, widths: list[i
     return "\n".join([header, rule, *body, "", f": {caption} {{{attrs}}}", ""])
 
 
+NOT_PRINTED = "not printed"
+CITATION_ITEMS = ("authors", "title", "journal", "year", "doi")
+
+
+def citation(characteristics: pd.DataFrame, study: str) -> dict[str, str]:
+    """Authors, title, journal, year and DOI of a paper as its seed prints them
+    (characteristics rows); 'not printed' for what it does not print."""
+    own = characteristics[characteristics["study_id"] == study]
+    out = {}
+    for item in CITATION_ITEMS:
+        values = own.loc[own["item"] == item, "value"]
+        out[item] = str(values.iloc[0]) if len(values) else NOT_PRINTED
+    return out
+
+
+def short_citation(cite: Mapping[str, str]) -> str:
+    """'Bai H et al., journal not printed, 2025' style: first author, journal, year."""
+    if cite["authors"] == NOT_PRINTED:
+        first = "authors not printed"
+    else:
+        names = [a.strip() for a in cite["authors"].split(",") if a.strip()]
+        first = names[0] + (" et al." if len(names) > 1 else "")
+    journal = cite["journal"] if cite["journal"] != NOT_PRINTED else "journal not printed"
+    year = cite["year"] if cite["year"] != NOT_PRINTED else "year not printed"
+    return f"{first}; {journal}; {year}"
+
+
+def study_references(characteristics: pd.DataFrame, config: Mapping) -> str:
+    """The numbered list of the papers synthesised, keyed by study code (markdown)."""
+    lines = []
+    for i, study in enumerate(config["studies"], start=1):
+        c = citation(characteristics, study)
+        title = c["title"] if c["title"] == NOT_PRINTED else f"*{c['title']}*"
+        doi = f" doi:{c['doi']}" if c["doi"] != NOT_PRINTED else " DOI not printed"
+        lines.append(f"{i}. **[{study}]** {c['authors'] if c['authors'] != NOT_PRINTED else 'Authors not printed'}. "
+                     f"{title if c['title'] != NOT_PRINTED else 'Title not printed'}. "
+                     f"Journal {c['journal']}. Year {c['year']}.{doi}. Source: `{config['studies'][study]['seed_file']}`.")
+    return "\n".join(lines) + "\n"
+
+
 def studies_table(characteristics: pd.DataFrame, baseline: pd.DataFrame, config: Mapping) -> pd.DataFrame:
     rows = []
     for study, entry in config["studies"].items():
@@ -191,7 +235,7 @@ def studies_table(characteristics: pd.DataFrame, baseline: pd.DataFrame, config:
             liver_text = f"{r['count']}/{r['total']}" if r["total"] else r["count"]
         n = first("n_enrolled", "n_treated", "n_patients")
         rows.append({
-            "Study": study, "Design": first("design").replace("_", " "), "Population": entry["label"],
+            "Study": study, "Reference": short_citation(citation(characteristics, study)), "Design": first("design").replace("_", " "), "Population": entry["label"],
             "Regimen": " + ".join(x for x in [first("tki"), first("pd1_inhibitor")] if x != "NR") or "NR",
             "N": n, "Evaluable": first("n_evaluable"), "Liver metastasis": liver_text,
             "Role": "pooled" if entry["role"] == "single_arm" else "context only",
