@@ -12,6 +12,7 @@ rule report_assets:
         corrections="results/clean/corrections.csv",
         characteristics="results/clean/characteristics.csv",
         baseline="results/clean/baseline.csv",
+        risk_of_bias="results/clean/risk_of_bias.csv",
         config="config.yaml",
         code=code_of("report_assets.py"),
     output:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from tkimeta.certainty import summary_of_findings
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
 from tkimeta.report import prose as P
@@ -20,6 +21,7 @@ def main(smk, log):
     audit, summary = read_text_csv(i.audit), pd.read_csv(i.audit_summary)
     corrections = read_text_csv(i.corrections)
     characteristics, baseline = read_text_csv(i.characteristics), read_text_csv(i.baseline)
+    rob = read_text_csv(i.risk_of_bias)
     config = smk.params.config
     primary = smk.params.primary_methods
     outcomes = list(dict.fromkeys(estimates["outcome"]))
@@ -28,6 +30,10 @@ def main(smk, log):
     variables = A.build_variables(estimates, tests, summary, audit, corrections, inputs, characteristics, primary, config)
     write_text(yaml.safe_dump(variables, sort_keys=True, allow_unicode=True), smk.output.variables)
 
+    sizes = A.study_sizes(characteristics)
+    findings = (summary_of_findings(estimates, config["certainty"]["outcomes"], primary, rob, sizes, config)
+                if "certainty" in config else [])
+    grade, grade_notes = A.grade_table(findings)
     tables = {
         "studies": (A.studies_table(characteristics, baseline, config), "Included papers", "tbl-studies", None),
         "audit_summary": (A.audit_summary_table(summary), "Audit checks by paper and status", "tbl-audit-summary", None),
@@ -45,12 +51,17 @@ def main(smk, log):
                         "Colorectal-only and leave-one-out analyses (primary method)", "tbl-sensitivity", None),
         "inputs": (A.inputs_table(inputs, main_outcomes + liver_outcomes), "What each study contributes, and from where",
                    "tbl-inputs", [16, 10, 9, 15, 50]),
+        "minors": (A.minors_table(rob, config), "MINORS appraisal of the single-arm studies (items D1-D8, 0-2 each)",
+                   "tbl-minors", None),
+        "minors_reasons": (A.minors_reasons_table(rob), "Each MINORS judgement with its reason and the passage it rests on",
+                           "tbl-minors-reasons", [9, 20, 6, 30, 35]),
+        "grade": (grade, "GRADE summary of findings (primary analysis, all patients); numbers in brackets refer to the notes below",
+                  "tbl-grade", None),
         "versions": (A.versions_table(smk.params.versions), "Software versions", "tbl-versions", None),
     }
     for name, (frame, caption, label, widths) in tables.items():
         write_text(A.markdown_table(frame, caption, label, widths), getattr(smk.output, name))
     write_text("```yaml\n" + Path(smk.input.config).read_text(encoding="utf-8") + "```\n", smk.output.config)
-    sizes = A.study_sizes(characteristics)
     conclusions = P.liver_conclusions(estimates, liver_outcomes, primary, config, sizes)
     prose = {
         "bottom_line": P.bottom_line(conclusions, config),
@@ -58,6 +69,7 @@ def main(smk, log):
         "evidence": P.evidence_text(config, sizes),
         "liver_intro": P.liver_intro(estimates, liver_outcomes, config),
         "study_references": A.study_references(characteristics, config),
+        "grade_notes": A.footnotes_markdown(grade_notes) if findings else "No certainty rules are configured (config.yaml `certainty`).\n",
     }
     for name, text in prose.items():
         write_text(text, getattr(smk.output, name))

@@ -336,3 +336,63 @@ def inputs_table(inputs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 
 def versions_table(versions: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame({"Component": list(versions), "Version": list(versions.values())})
+
+
+# --- risk of bias and certainty -----------------------------------------------------------
+
+def minors_table(rob: pd.DataFrame, config: Mapping) -> pd.DataFrame:
+    """MINORS scores per study and item (D1-D8) with the total; studies without
+    judgements listed as not appraised."""
+    from ..vocab import MINORS_ITEMS, MINORS_MAX
+
+    rows = []
+    for study, entry in config["studies"].items():
+        if entry["role"] != "single_arm":
+            continue
+        own = rob[(rob["study_id"] == study) & (rob["tool"] == "minors")]
+        scores = {item: own.loc[own["item"] == item, "score"] for item in MINORS_ITEMS}
+        row = {"Study": study}
+        for i, item in enumerate(MINORS_ITEMS, start=1):
+            row[f"D{i}"] = str(scores[item].iloc[0]) if len(scores[item]) else "–"
+        row["Total"] = (f"{int(pd.to_numeric(own['score']).sum())}/{MINORS_MAX}" if len(own) else "not appraised")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def minors_reasons_table(rob: pd.DataFrame) -> pd.DataFrame:
+    """Every MINORS judgement with its reason and the passage of the paper behind it."""
+    from ..vocab import MINORS_ITEMS
+
+    own = rob[rob["tool"] == "minors"]
+    order = {item: i for i, item in enumerate(MINORS_ITEMS)}
+    own = own.assign(_o=own["item"].map(order)).sort_values(["study_id", "_o"], kind="stable")
+    return pd.DataFrame({
+        "Study": own["study_id"], "Item": [f"D{order[i] + 1} {MINORS_ITEMS[i]}" for i in own["item"]],
+        "Score": own["score"], "Reason": own["reason"],
+        "Quote (location)": [f"“{q}” ({loc.replace('_', ' ')})" for q, loc in zip(own["source_label"], own["location"])],
+    })
+
+
+def grade_table(findings: list[dict]) -> tuple[pd.DataFrame, list[str]]:
+    """The GRADE summary-of-findings table and its footnotes (the reason for every
+    domain judgement, and for every downgrade)."""
+    from ..vocab import GRADE_DOMAINS
+
+    rows, notes = [], []
+    for f in findings:
+        row = f["row"]
+        cells = {}
+        for domain, (judgement, reason) in f["domains"].items():
+            notes.append(reason)
+            cells[GRADE_DOMAINS[domain]] = f"{judgement} [{len(notes)}]"
+        rows.append({
+            "Outcome": outcome_label(f["outcome"]), "Studies (k)": f"{len(f['studies'])} ({', '.join(f['studies'])})",
+            "Patients": f["patients"],
+            "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
+            **cells, "Certainty": f"{f['certainty']} (from {f['start'].lower()})",
+        })
+    return pd.DataFrame(rows), notes
+
+
+def footnotes_markdown(notes: list[str]) -> str:
+    return "\n".join(f"[{i}] {n}." for i, n in enumerate(notes, start=1)) + ("\n" if notes else "")
