@@ -23,6 +23,7 @@ from ..vocab import (
     PRIMARY,
     SUBGROUPS,
     analysis_label,
+    method_abbreviation,
     method_label,
     outcome_label,
     subgroup_label,
@@ -90,6 +91,13 @@ def outcome_variables(estimates: pd.DataFrame, outcome: str, subgroup: str = OVE
     }
 
 
+COMPARISON_TEXT = {
+    "within_study": "both subgroups come from the same studies, so this is a within-study comparison of subgroup summaries",
+    "between_study": "the subgroups come from different studies, so this is a between-study (ecological) comparison",
+    "mixed": "some studies give both subgroups and some only one, so the comparison is partly between studies",
+}
+
+
 def build_variables(estimates, tests, audit_summary, audit, corrections, inputs, characteristics,
                     primary_methods: Mapping[str, str], config: Mapping) -> dict:
     """Every value the report text quotes, keyed as the .qmd refers to them."""
@@ -136,9 +144,16 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
             v["outcomes"][key]["loo_range"] = "NA"
         crc = _estimate(estimates, outcome, analysis=CRC_ONLY, method=method)
         v["outcomes"][key]["crc_only"] = estimate_text(crc) if crc else "NA"
+    for outcome in estimates["outcome"].unique():  # an outcome without both subgroups has no test
+        v["tests"][outcome] = {"q": "NA", "df": "NA", "p": "NA", "knha_p": "NA",
+                               "comparison": "no study gives both subgroups"}
     for row in tests.itertuples():
         if row.method == primary_methods.get(row.outcome):
-            v["tests"][row.outcome] = {"q": f"{row.q_between:.2f}", "df": str(int(row.df)), "p": fmt_p(row.p_value)}
+            v["tests"][row.outcome] = {"q": f"{row.q_between:.2f}", "df": str(int(row.df)), "p": fmt_p(row.p_value),
+                                       "knha_p": "NA", "comparison": COMPARISON_TEXT.get(getattr(row, "comparison", ""), "NA")}
+    for row in tests.itertuples():
+        if row.method == "reml_hksj" and row.outcome in v["tests"] and not pd.isna(getattr(row, "knha_p", math.nan)):
+            v["tests"][row.outcome]["knha_p"] = fmt_p(row.knha_p)
     for row in audit_summary.itertuples():
         v["audit"][row.study_id] = {s: str(getattr(row, s)) for s in [*AUDIT_STATUSES, "total"]}
     return v
@@ -311,14 +326,30 @@ def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str
 
 
 def subgroup_test_table(tests: pd.DataFrame, primary_methods: Mapping[str, str]) -> pd.DataFrame:
-    own = tests[[m == primary_methods.get(o) for o, m in zip(tests["outcome"], tests["method"])]]
-    return pd.DataFrame({
-        "Outcome": [outcome_label(o) for o in own["outcome"]],
-        "k (liver / no liver)": [f"{a} / {b}" for a, b in zip(own["k_liver_met"], own["k_no_liver_met"])],
-        "Q between": [f"{q:.2f}" for q in own["q_between"]], "df": own["df"].astype(int),
-        "p": [fmt_p(p) for p in own["p_value"]],
-        "Method": [method_label(m) for m in own["method"]],
-    })
+    """Per outcome: the Wald-type Q between the subgroup summaries of the primary
+    method, and the meta-regression Knapp-Hartung F-test (REML, the basis of the HKSJ
+    intervals), each labelled; and whether the comparison is within or between studies."""
+    rows = []
+    for outcome, own in tests.groupby("outcome", sort=False):
+        prim = own[own["method"] == primary_methods.get(outcome)]
+        if not len(prim):
+            continue
+        r = prim.iloc[0]
+        kh = own[own["method"] == "reml_hksj"]
+        kh_text = "NA"
+        if len(kh) and "knha_f" in kh and not pd.isna(kh.iloc[0]["knha_f"]):
+            k = kh.iloc[0]
+            kh_text = f"F = {k['knha_f']:.2f} ({int(k['knha_df1'])}, {int(k['knha_df2'])}), p = {fmt_p(k['knha_p'])}"
+        elif len(kh) and "knha_df2" in kh and kh.iloc[0]["knha_df2"] == 0:
+            kh_text = "not estimable (no residual df)"
+        comparison = str(r.get("comparison", "")).replace("_", "-") if isinstance(r.get("comparison"), str) else "NA"
+        rows.append({
+            "Outcome": outcome_label(outcome), "k (liver / no liver)": f"{r['k_liver_met']} / {r['k_no_liver_met']}",
+            f"Wald Q between ({method_abbreviation(r['method'])})": f"{r['q_between']:.2f} ({int(r['df'])} df), p = {fmt_p(r['p_value'])}",
+            "Knapp-Hartung F (REML meta-regression)": kh_text,
+            "Comparison": comparison,
+        })
+    return pd.DataFrame(rows)
 
 
 def inputs_table(inputs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
