@@ -40,10 +40,12 @@ def main(smk, log):
         "findings": (A.findings_table(audit), "Every discrepancy the audit found", "tbl-findings", [8, 14, 18, 12, 48]),
         "corrections": (A.corrections_table(corrections), "Repairs of OCR-damaged digits",
                         "tbl-corrections", [18, 8, 8, 8, 58]),
-        "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in liver_outcomes]),
-                   "Pooled estimates, primary analysis (all patients)", "tbl-pooled", None),
-        "liver": (A.pooled_table(estimates, primary, main_outcomes + liver_outcomes, subgroups=SUBGROUP_DISPLAY_ORDER),
-                  "Outcomes by liver-metastasis status and within-study contrasts", "tbl-liver", None),
+        "pooled": (A.pooled_table(estimates, primary, [o for o in outcomes if o not in liver_outcomes], inputs=inputs),
+                   "Pooled estimates, primary analysis (all patients); a single study as printed", "tbl-pooled", None),
+        "liver": (A.pooled_table(estimates, primary, main_outcomes + liver_outcomes, subgroups=SUBGROUP_DISPLAY_ORDER,
+                                 inputs=inputs),
+                  "Outcomes by liver-metastasis status and within-study contrasts; a single study as printed",
+                  "tbl-liver", None),
         "subgroup_tests": (A.subgroup_test_table(tests, primary), "Tests for subgroup differences (liver metastasis vs none)",
                            "tbl-subgroup-tests", None),
         "methods": (A.methods_table(estimates, main_outcomes), "Primary analysis under each pooling method", "tbl-methods", None),
@@ -60,7 +62,10 @@ def main(smk, log):
         "versions": (A.versions_table(smk.params.versions), "Software versions", "tbl-versions", None),
     }
     for name, (frame, caption, label, widths) in tables.items():
-        write_text(A.markdown_table(frame, caption, label, widths), getattr(smk.output, name))
+        text = A.markdown_table(frame, caption, label, widths)
+        if name in ("pooled", "liver"):
+            text += "\n" + A.DERIVED_FOOTNOTE + "\n"
+        write_text(text, getattr(smk.output, name))
     write_text("```yaml\n" + Path(smk.input.config).read_text(encoding="utf-8") + "```\n", smk.output.config)
     conclusions = P.liver_conclusions(estimates, liver_outcomes, primary, config, sizes)
     prose = {

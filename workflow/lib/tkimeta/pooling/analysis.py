@@ -301,9 +301,11 @@ def _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup) -> list[
     for (_, r), weight in zip(rows.iterrows(), weights):
         single = pool(rows.loc[[r.name]], family, "reml_hksj", level, min_k_pi, nagq)
         estimate, lower, upper = single["estimate"], single["ci_lower"], single["ci_upper"]
-        if family != "proportion" and not any(pd.isna(r[c]) for c in ("estimate", "ci_lower", "ci_upper")):
-            # show the interval the paper printed (the pooled SE came from it)
-            estimate, lower, upper = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
+        if family != "proportion" and not pd.isna(r["estimate"]):
+            # show the interval the paper printed (the pooled SE came from it); a bound it
+            # did not print (NA, not reached) stays missing, never a back-computed number
+            estimate, lower, upper = (float(r[c]) if not pd.isna(r[c]) else math.nan
+                                      for c in ("estimate", "ci_lower", "ci_upper"))
         out.append(dict(outcome=outcome, subgroup=subgroup, study_id=r["study_id"], estimate=estimate,
                         ci_lower=lower, ci_upper=upper, weight=weight,
                         events=r["events"], n=r["n"], approximation=r["approximation"], source=r["source"]))

@@ -8,6 +8,7 @@ tables written here. So every number in the text traces back to a results file.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -279,8 +280,47 @@ def corrections_table(corrections: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+DERIVED_MARK = "‡"
+DERIVED_FOOTNOTE = (f"{DERIVED_MARK} Derived, not printed by the paper: counts recovered from printed percentages, "
+                    "ratios of printed medians, hazard ratios from a log-rank p value (Tierney et al.), or a standard "
+                    "error from a single bound; the interval shown is then computed. NR: not printed by the paper "
+                    "(NA or not reached); a bound the paper did not print is never shown as a number.")
+
+
+def _is_derived(source: str, approximation) -> bool:
+    text = str(source)
+    return (str(approximation).lower() == "true" or "derived" in text or "Tierney" in text
+            or bool(re.match(r"^[0-9.]+ / [0-9.]+ months", text)))
+
+
+def printed_estimate_text(inp: Mapping, scale: str) -> str:
+    """A single study's estimate with the interval as its paper printed it (NR for a
+    bound it did not print), marked when derived."""
+    mark = DERIVED_MARK if _is_derived(inp.get("source", ""), inp.get("approximation")) else ""
+    if inp.get("family") == "proportion":
+        e, n = int(inp["events"]), int(inp["n"])
+        return f"{e}/{n} ({100 * e / n:.1f}%){mark}"
+
+    def bound(x):
+        return "NR" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_value(x, scale)
+
+    est = inp.get("estimate")
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        est = math.exp(inp["yi"])
+    return f"{fmt_value(est, scale)} ({bound(inp.get('ci_lower'))}-{bound(inp.get('ci_upper'))}){mark}"
+
+
+def _single_input(inputs: pd.DataFrame | None, outcome: str, subgroup: str, row: Mapping) -> Mapping | None:
+    if inputs is None or int(row["k"]) != 1:
+        return None
+    study = str(row.get("studies", "")).split(";")[0]
+    own = inputs[(inputs["outcome"] == outcome) & (inputs["subgroup"] == subgroup) & (inputs["study_id"] == study)]
+    return own.iloc[0].to_dict() if len(own) else None
+
+
 def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], outcomes: list[str],
-                 subgroups=(OVERALL,)) -> pd.DataFrame:
+                 subgroups=(OVERALL,), inputs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Primary estimates; a single study (k = 1) is shown as its paper printed it."""
     rows = []
     for outcome in outcomes:
         for subgroup in subgroups:
@@ -288,10 +328,13 @@ def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], ou
             if row is None:
                 continue
             scale = row["scale"]
+            single = _single_input(inputs, outcome, subgroup, row)
+            text = (printed_estimate_text(single, scale) if single is not None else
+                    estimate_text(row).replace(" (95% CI ", " (").replace("not reported by any study", "NR"))
             rows.append({
                 "Outcome": outcome_label(outcome), "Subgroup": subgroup_label(subgroup),
                 "k": int(row["k"]),
-                "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " (").replace("not reported by any study", "NR"),
+                "Estimate (95% CI)": text,
                 "95% PI": fmt_interval(row["pi_lower"], row["pi_upper"], scale),
                 "I²": "NA" if math.isnan(row["i2"]) else f"{row['i2']:.0f}%",
                 "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
