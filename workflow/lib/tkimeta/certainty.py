@@ -103,7 +103,7 @@ def judge_imprecision(row: Mapping, rules: Mapping) -> tuple[str, str]:
             reasons.append(f"CI width {100 * (hi - lo):.0f} points (> {100 * rules['proportion_ci_width']:.0f})")
     elif scale == "months":
         if lo > 0 and hi / lo > rules["median_ci_ratio"]:
-            reasons.append(f"CI upper/lower {hi / lo:.1f} (> {rules['median_ci_ratio']})")
+            reasons.append(f"CI upper/lower {hi / lo:.2f} (> {rules['median_ci_ratio']})")
     elif scale == "ratio":
         if lo <= 1 <= hi:
             reasons.append("CI includes 1")

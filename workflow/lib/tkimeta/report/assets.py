@@ -368,6 +368,11 @@ def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str
     return pd.DataFrame(rows)
 
 
+def _p_eq(p) -> str:
+    text = fmt_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def subgroup_test_table(tests: pd.DataFrame, primary_methods: Mapping[str, str]) -> pd.DataFrame:
     """Per outcome: the Wald-type Q between the subgroup summaries of the primary
     method, and the meta-regression Knapp-Hartung F-test (REML, the basis of the HKSJ
@@ -382,13 +387,14 @@ def subgroup_test_table(tests: pd.DataFrame, primary_methods: Mapping[str, str])
         kh_text = "NA"
         if len(kh) and "knha_f" in kh and not pd.isna(kh.iloc[0]["knha_f"]):
             k = kh.iloc[0]
-            kh_text = f"F = {k['knha_f']:.2f} ({int(k['knha_df1'])}, {int(k['knha_df2'])}), p = {fmt_p(k['knha_p'])}"
+            kh_text = f"F = {k['knha_f']:.2f} ({int(k['knha_df1'])}, {int(k['knha_df2'])} df), p {_p_eq(k['knha_p'])}"
         elif len(kh) and "knha_df2" in kh and kh.iloc[0]["knha_df2"] == 0:
             kh_text = "not estimable (no residual df)"
         comparison = str(r.get("comparison", "")).replace("_", "-") if isinstance(r.get("comparison"), str) else "NA"
         rows.append({
             "Outcome": outcome_label(outcome), "k (liver / no liver)": f"{r['k_liver_met']} / {r['k_no_liver_met']}",
-            f"Wald Q between ({method_abbreviation(r['method'])})": f"{r['q_between']:.2f} ({int(r['df'])} df), p = {fmt_p(r['p_value'])}",
+            "Wald Q between (primary method)": (f"Q = {r['q_between']:.2f} ({int(r['df'])} df), p {_p_eq(r['p_value'])} "
+                                                f"[{method_abbreviation(r['method'])}]" if not pd.isna(r["q_between"]) else "NA"),
             "Knapp-Hartung F (REML meta-regression)": kh_text,
             "Comparison": comparison,
         })
@@ -460,7 +466,7 @@ def grade_table(findings: list[dict]) -> tuple[pd.DataFrame, list[str]]:
             notes.append(reason)
             cells[GRADE_DOMAINS[domain]] = f"{judgement} [{len(notes)}]"
         rows.append({
-            "Outcome": outcome_label(f["outcome"]), "Studies (k)": f"{len(f['studies'])} ({', '.join(f['studies'])})",
+            "Outcome": outcome_label(f["outcome"]), "k": len(f["studies"]),
             "Patients": f["patients"],
             "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
             **cells, "Certainty": f"{f['certainty']} (from {f['start'].lower()})",

@@ -129,7 +129,7 @@ def contrast_conclusion(estimates: pd.DataFrame, outcome: str, primary: str, con
                    "RoM": f"Liver metastasis went with a longer median {endpoint}",
                    "OR": f"Liver metastasis went with higher odds of {outcome_label(outcome).split(' of ')[-1].split(',')[0]}"}[measure]
     else:
-        verdict = f"No clear difference in {what} by liver-metastasis status: the interval includes no difference"
+        verdict = f"No clear difference in {what} by liver-metastasis status (the interval includes 1)"
     text = f"{verdict}: {est}, from {basis}."
     if alt is not None:
         alt_text = f"{method_label(alternative)} {_ratio(alt['estimate'])} ({_ratio(alt['ci_lower'])} to {_ratio(alt['ci_upper'])})"
@@ -156,26 +156,48 @@ def liver_conclusions(estimates: pd.DataFrame, outcomes: Sequence[str], primary_
     return found
 
 
-def bottom_line(conclusions: Sequence[dict], config: Mapping) -> str:
-    """The bottom line at the head of the Summary (markdown paragraph)."""
-    pooled = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
+def _short(c: dict) -> str:
+    """'HR for PFS 2.49 (0.04 to 171.05)' from a conclusion's sentence parts."""
+    return c["text"].split(": ", 1)[1].split(", from ")[0].replace("95% CI ", "")
+
+
+def bottom_line(conclusions: Sequence[dict], config: Mapping, sizes: Mapping[str, int] | None = None) -> str:
+    """The bottom line at the head of the Summary (markdown paragraph): the pooled
+    contrasts first, each with its reading and whether it depends on the method, then
+    what rests on single studies, then the tumour types it does not cover."""
+    pooled_ids = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
+    patients = sum((sizes or {}).get(s, 0) for s in pooled_ids)
+    head = (f"**Bottom line.** Of {counted(len(pooled_ids), 'single-arm study', 'single-arm studies')}"
+            + (f" ({patients} patients)" if patients else ""))
     if not conclusions:
-        return ("**Bottom line.** No study of this run gives a within-study comparison by liver-metastasis "
-                "status, so the analysis draws no conclusion about liver metastasis.\n")
-    # the lead sentence: what the contrasts with the most studies say
-    lead = max(conclusions, key=lambda c: (c["k"], c["reading"] != "unclear"))
-    worse = [c for c in conclusions if c["reading"] == "worse"]
-    parts = [f"**Bottom line.** Across {counted(len(pooled), 'single-arm study', 'single-arm studies')}, "]
-    if worse:
-        parts.append(f"liver metastasis went with worse outcomes in {count_word(len(worse))} of "
-                     f"{counted(len(conclusions), 'within-study contrast')} "
-                     f"({join_words([outcome_label(c['outcome']).split(',')[0] for c in worse])}), ")
-    else:
-        parts.append("no within-study contrast shows a clear difference by liver-metastasis status, ")
-    parts.append(f"based on at most {counted(lead['k'], 'study', 'studies')} in {join_words(lead['types'])}. ")
-    if any(c["depends_on_method"] for c in conclusions):
-        parts.append("At least one of these readings depends on the pooling method. ")
-    parts.append("These are associations in single-arm cohorts, of low or very low certainty (@sec-grade), "
+        return head + (", none gives a within-study comparison by liver-metastasis status, so the analysis draws "
+                       "no conclusion about liver metastasis.\n")
+    behind = list(dict.fromkeys(s for c in conclusions for s in c["studies"]))
+    types = list(dict.fromkeys(t for c in conclusions for t in c["types"]))
+    parts = [head + f", {counted(len(behind), 'study', 'studies')} in {join_words(types)} compare patients with "
+             f"and without liver metastasis ({join_words(behind)}). "]
+    pooled = [c for c in conclusions if c["k"] > 1]
+    single = [c for c in conclusions if c["k"] == 1]
+    for c in pooled:
+        name = outcome_label(c["outcome"]).split(",")[0]
+        if c["reading"] == "unclear":
+            parts.append(f"Pooled over {counted(c['k'], 'study', 'studies')}, the {name} shows no clear difference "
+                         f"({_short(c)})")
+        else:
+            parts.append(f"Pooled over {counted(c['k'], 'study', 'studies')}, the {name} shows "
+                         f"{c['reading']} outcomes with liver metastasis ({_short(c)})")
+        parts.append("; this reading depends on the pooling method (DerSimonian-Laird differs). " if c["depends_on_method"]
+                     else "; DerSimonian-Laird agrees. ")
+    worse = [c for c in single if c["reading"] == "worse"]
+    if single:
+        names = join_words([outcome_label(c["outcome"]).split(",")[0].lower() for c in single])
+        parts.append(f"From a single study each: {names}"
+                     + (f"; liver metastasis went with a worse outcome in {count_word(len(worse))} of them. " if worse
+                        else ", none with a clear difference. "))
+    missing = [t for t in dict.fromkeys(cancer_label(config["studies"][s]["cancer"]) for s in pooled_ids) if t not in types]
+    if missing:
+        parts.append(f"Nothing here carries over to {join_words(missing, 'or')}. ")
+    parts.append("These are associations in single-arm cohorts, of very low to low certainty (@sec-grade), "
                  "not effects of treatment.\n")
     return "".join(parts)
 
