@@ -82,6 +82,30 @@ rule figure_risk_of_bias:
         "../scripts/figure_risk_of_bias.py"
 
 
+rule figure_flow:
+    input:
+        estimates="results/pooled/estimates.csv",
+        code=code_of("figure_flow.py"),
+    output:
+        png=report("results/figures/flow.png", caption="../report/flow.rst", category="Evidence",
+                   labels={"figure": "flow of the evidence"}),
+        pdf="results/figures/flow.pdf",
+    params:
+        studies=config["studies"],
+        excluded=config.get("exclude", []),
+        outcomes=config["outcomes"]["response"] + config["outcomes"]["medians"] + config["outcomes"]["adverse_events"]
+        + config["outcomes"]["contrasts"],
+        primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
+    log:
+        "logs/figure_flow/figure_flow.log",
+    benchmark:
+        "benchmarks/figure_flow/figure_flow.tsv"
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure_flow.py"
+
+
 rule figure_rulegraph:
     input:
         snakefile=str(WORKFLOW_ROOT / "Snakefile"),
