@@ -22,7 +22,9 @@ def main(smk, log):
     corrections = read_text_csv(i.corrections)
     characteristics, baseline = read_text_csv(i.characteristics), read_text_csv(i.baseline)
     rob = read_text_csv(i.risk_of_bias)
-    config = smk.params.config
+    import hashlib
+
+    config = {**smk.params.config, "_digest": hashlib.sha256(Path(i.config).read_bytes()).hexdigest()}
     primary = smk.params.primary_methods
     outcomes = list(dict.fromkeys(estimates["outcome"]))
     main_outcomes, liver_outcomes = smk.params.main_outcomes, smk.params.liver_outcomes
