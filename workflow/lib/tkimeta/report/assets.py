@@ -353,8 +353,16 @@ def methods_table(estimates: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
         for row in own.to_dict("records"):
             rows.append({"Outcome": outcome_label(outcome), "Method": method_label(row["method"]),
                          "k": int(row["k"]), "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
-                         "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}"})
+                         "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
+                         "tau² scale": tau2_scale(row["scale"], row["method"])})
     return pd.DataFrame(rows)
+
+
+def tau2_scale(scale: str, method: str) -> str:
+    """The scale tau² is estimated on: logit or Freeman-Tukey for proportions, log otherwise."""
+    if scale == "proportion":
+        return "Freeman-Tukey" if method == "ft_reml" else "logit"
+    return "log"
 
 
 def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], outcomes: list[str]) -> pd.DataFrame:
