@@ -13,6 +13,7 @@ rule report_assets:
         characteristics="results/clean/characteristics.csv",
         baseline="results/clean/baseline.csv",
         risk_of_bias="results/clean/risk_of_bias.csv",
+        response_counts="results/clean/response_counts.csv",
         config="config.yaml",
         code=code_of("report_assets.py"),
     output:

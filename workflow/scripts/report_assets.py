@@ -6,6 +6,7 @@ import pandas as pd
 import yaml
 
 from tkimeta.certainty import summary_of_findings
+from tkimeta.pooling.denominators import denominator_sensitivity
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
 from tkimeta.report import prose as P
@@ -36,6 +37,11 @@ def main(smk, log):
     findings = (summary_of_findings(estimates, config["certainty"]["outcomes"], primary, rob, sizes, config)
                 if "certainty" in config else [])
     grade, grade_notes = A.grade_table(findings)
+    pooled_ids = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
+    denominators = denominator_sensitivity(
+        read_text_csv(i.response_counts), pooled_ids, [m for m in ("ORR", "DCR") if m in outcomes],
+        config["pooling"]["proportions"]["primary"], config["pooling"]["ci_level"],
+        config["pooling"]["min_k_prediction_interval"], config["pooling"]["proportions"]["glmm_quadrature_points"])
     tables = {
         "studies": (A.studies_table(characteristics, baseline, config), "Included papers", "tbl-studies", None),
         "audit_summary": (A.audit_summary_table(summary), "Audit checks by paper and status", "tbl-audit-summary", None),
@@ -55,6 +61,9 @@ def main(smk, log):
                         "Colorectal-only and leave-one-out analyses (primary method)", "tbl-sensitivity", None),
         "inputs": (A.inputs_table(inputs, main_outcomes + liver_outcomes), "What each study contributes, and from where",
                    "tbl-inputs", [16, 10, 9, 15, 50]),
+        "denominators": (A.denominator_table(denominators, config["pooling"]["response_denominator"]),
+                         "Pooled response rates under each denominator convention (primary method)", "tbl-denominators",
+                         [14, 26, 5, 18, 37]),
         "minors": (A.minors_table(rob, config), "MINORS appraisal of the single-arm studies (items D1-D8, 0-2 each)",
                    "tbl-minors", None),
         "minors_reasons": (A.minors_reasons_table(rob), "Each MINORS judgement with its reason and the passage it rests on",

@@ -485,3 +485,17 @@ def grade_table(findings: list[dict]) -> tuple[pd.DataFrame, list[str]]:
 
 def footnotes_markdown(notes: list[str]) -> str:
     return "\n".join(f"[{i}] {n}." for i, n in enumerate(notes, start=1)) + ("\n" if notes else "")
+
+
+def denominator_table(rows: list[dict], primary_convention: str) -> pd.DataFrame:
+    """Pooled response rates under each denominator convention, the primary marked."""
+    from ..pooling.denominators import CONVENTION_LABELS
+
+    return pd.DataFrame([{
+        "Outcome": outcome_label(r["measure"]),
+        "Denominator convention": CONVENTION_LABELS[r["convention"]] + (" (primary)" if r["convention"] == primary_convention else ""),
+        "k": r["k"],
+        "Estimate (95% CI)": (f"{fmt_value(r['estimate'], 'proportion')} ({fmt_interval(r['ci_lower'], r['ci_upper'], 'proportion')})"
+                              if r["k"] else "NR"),
+        "Responders/denominator per study": r["used"],
+    } for r in rows])
