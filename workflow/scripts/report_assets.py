@@ -80,7 +80,7 @@ def main(smk, log):
     write_text("```yaml\n" + Path(smk.input.config).read_text(encoding="utf-8") + "```\n", smk.output.config)
     conclusions = P.liver_conclusions(estimates, liver_outcomes, primary, config, sizes)
     prose = {
-        "bottom_line": P.bottom_line(conclusions, config, sizes),
+        "bottom_line": P.bottom_line(conclusions, config, sizes, {f["outcome"]: f["certainty"] for f in findings}),
         "conclusions": P.conclusions_section(conclusions),
         "evidence": P.evidence_text(config, sizes),
         "liver_intro": P.liver_intro(estimates, liver_outcomes, config),

@@ -157,11 +157,18 @@ def liver_conclusions(estimates: pd.DataFrame, outcomes: Sequence[str], primary_
 
 
 def _short(c: dict) -> str:
-    """'HR for PFS 2.49 (0.04 to 171.05)' from a conclusion's sentence parts."""
-    return c["text"].split(": ", 1)[1].split(", from ")[0].replace("95% CI ", "")
+    """'2.49 (0.04 to 171.05; REML + HKSJ)' from a conclusion's sentence parts."""
+    label = outcome_label(c["outcome"]).split(",")[0]
+    return c["text"].split(": ", 1)[1].split(", from ")[0].replace("95% CI ", "").replace(label + " ", "", 1)
 
 
-def bottom_line(conclusions: Sequence[dict], config: Mapping, sizes: Mapping[str, int] | None = None) -> str:
+def _lower_first(label: str) -> str:
+    """'Ratio of median OS' -> 'ratio of median OS'; abbreviations (HR) stay."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def bottom_line(conclusions: Sequence[dict], config: Mapping, sizes: Mapping[str, int] | None = None,
+                certainty: Mapping[str, str] | None = None) -> str:
     """The bottom line at the head of the Summary (markdown paragraph): the pooled
     contrasts first, each with its reading and whether it depends on the method, then
     what rests on single studies, then the tumour types it does not cover."""
@@ -179,7 +186,7 @@ def bottom_line(conclusions: Sequence[dict], config: Mapping, sizes: Mapping[str
     pooled = [c for c in conclusions if c["k"] > 1]
     single = [c for c in conclusions if c["k"] == 1]
     for c in pooled:
-        name = outcome_label(c["outcome"]).split(",")[0]
+        name = _lower_first(outcome_label(c["outcome"]).split(",")[0])
         if c["reading"] == "unclear":
             parts.append(f"Pooled over {counted(c['k'], 'study', 'studies')}, the {name} shows no clear difference "
                          f"({_short(c)})")
@@ -190,15 +197,17 @@ def bottom_line(conclusions: Sequence[dict], config: Mapping, sizes: Mapping[str
                      else "; DerSimonian-Laird agrees. ")
     worse = [c for c in single if c["reading"] == "worse"]
     if single:
-        names = join_words([outcome_label(c["outcome"]).split(",")[0].lower() for c in single])
+        names = join_words([_lower_first(outcome_label(c["outcome"]).split(",")[0]) for c in single])
         parts.append(f"From a single study each: {names}"
                      + (f"; liver metastasis went with a worse outcome in {count_word(len(worse))} of them. " if worse
                         else ", none with a clear difference. "))
     missing = [t for t in dict.fromkeys(cancer_label(config["studies"][s]["cancer"]) for s in pooled_ids) if t not in types]
     if missing:
         parts.append(f"Nothing here carries over to {join_words(missing, 'or')}. ")
-    parts.append("These are associations in single-arm cohorts, of very low to low certainty (@sec-grade), "
-                 "not effects of treatment.\n")
+    levels = [certainty[c["outcome"]] for c in conclusions if certainty and c["outcome"] in certainty]
+    rated = (f", of {join_words([lv.lower() for lv in dict.fromkeys(levels)], 'to')} certainty by GRADE (@sec-grade)"
+             if levels else "")
+    parts.append(f"These are associations in single-arm cohorts{rated}, not effects of treatment.\n")
     return "".join(parts)
 
 
