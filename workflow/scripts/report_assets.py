@@ -6,7 +6,7 @@ import pandas as pd
 import yaml
 
 from tkimeta.certainty import summary_of_findings
-from tkimeta.pooling.denominators import denominator_sensitivity
+from tkimeta.pooling.denominators import denominator_sensitivity, response_measures
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
 from tkimeta.report import prose as P
@@ -39,7 +39,7 @@ def main(smk, log):
     grade, grade_notes = A.grade_table(findings)
     pooled_ids = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
     denominators = denominator_sensitivity(
-        read_text_csv(i.response_counts), pooled_ids, [m for m in ("ORR", "DCR") if m in outcomes],
+        read_text_csv(i.response_counts), pooled_ids, response_measures(config["outcomes"]["response"]),
         config["pooling"]["proportions"]["primary"], config["pooling"]["ci_level"],
         config["pooling"]["min_k_prediction_interval"], config["pooling"]["proportions"]["glmm_quadrature_points"])
     tables = {

@@ -291,6 +291,14 @@ CANCER_LABELS = {
 #: A contrast (liver metastasis vs none) above 1 means worse with liver metastasis for
 #: hazard ratios; below 1 means worse for ratios of medians and odds ratios of response.
 CONTRAST_WORSE_ABOVE_ONE = {"HR": True, "RoM": False, "OR": False}
+#: What a contrast is about, and how a clear reading is phrased ({endpoint}: PFS/OS;
+#: {event}: response, disease control, ...), for the generated conclusions.
+CONTRAST_QUANTITY = {"HR": "{endpoint}", "RoM": "median {endpoint}", "OR": "odds of {event}"}
+CONTRAST_READING = {
+    "HR": {"worse": "shorter {endpoint}", "better": "longer {endpoint}"},
+    "RoM": {"worse": "a shorter median {endpoint}", "better": "a longer median {endpoint}"},
+    "OR": {"worse": "lower odds of {event}", "better": "higher odds of {event}"},
+}
 
 
 def cancer_label(cancer: str) -> str:

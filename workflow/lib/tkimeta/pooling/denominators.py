@@ -9,13 +9,18 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..clean import responders
+from ..clean import RESPONSE_MEASURES, responders
 from .analysis import pool
 
 #: convention -> the denominators tried, in order (the second is the fallback).
 CONVENTIONS = {"evaluable": ("evaluable", "itt"), "itt": ("itt", "evaluable")}
 CONVENTION_LABELS = {"evaluable": "evaluable patients where printed, else all treated",
                      "itt": "all treated (intention to treat) where printed, else evaluable"}
+
+
+def response_measures(configured: Sequence[str]) -> list[str]:
+    """The configured response outcomes whose responders derive from best-response counts."""
+    return [m for m in configured if m in RESPONSE_MEASURES]
 
 
 def denominator_sensitivity(counts: pd.DataFrame, studies: Sequence[str], measures: Sequence[str], method: str,

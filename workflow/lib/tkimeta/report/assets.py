@@ -472,8 +472,9 @@ def grade_table(findings: list[dict]) -> tuple[pd.DataFrame, list[str]]:
         row = f["row"]
         cells = {}
         for domain, (judgement, reason) in f["domains"].items():
-            notes.append(reason)
-            cells[GRADE_DOMAINS[domain]] = f"{judgement} [{len(notes)}]"
+            if reason not in notes:  # one note per distinct reason, shared by the cells it explains
+                notes.append(reason)
+            cells[GRADE_DOMAINS[domain]] = f"{judgement} [{notes.index(reason) + 1}]"
         rows.append({
             "Outcome": outcome_label(f["outcome"]), "k": len(f["studies"]),
             "Patients": f["patients"],

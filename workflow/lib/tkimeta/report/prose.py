@@ -29,6 +29,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ..vocab import (
+    CONTRAST_QUANTITY,
+    CONTRAST_READING,
     CONTRAST_WORSE_ABOVE_ONE,
     OVERALL,
     PRIMARY,
@@ -112,7 +114,8 @@ def contrast_conclusion(estimates: pd.DataFrame, outcome: str, primary: str, con
 
     label = outcome_label(outcome).split(",")[0]
     est = f"{label} {_ratio(row['estimate'])} (95% CI {_ratio(row['ci_lower'])} to {_ratio(row['ci_upper'])}; {method_abbreviation(primary)})"
-    what = {"HR": f"{endpoint}", "RoM": f"median {endpoint}", "OR": f"{endpoint} odds"}[measure]
+    event = outcome_label(outcome).split(" of ")[-1].split(",")[0]  # what an odds ratio is about
+    what = CONTRAST_QUANTITY[measure].format(endpoint=endpoint, event=event)
     primary_reading = reading(row, worse_above)
     alt = _row(estimates, outcome, alternative) if k > 1 else None
     alt_reading = reading(alt, worse_above) if alt else None
@@ -120,14 +123,9 @@ def contrast_conclusion(estimates: pd.DataFrame, outcome: str, primary: str, con
     basis = (f"a single study ({studies[0]}, {patients} patients, {join_words(types)}), not pooled"
              if k == 1 else
              f"{counted(k, 'study', 'studies')} ({join_words(studies)}; {patients} patients; {join_words(types)})")
-    if primary_reading == "worse":
-        verdict = {"HR": f"Liver metastasis went with shorter {endpoint}",
-                   "RoM": f"Liver metastasis went with a shorter median {endpoint}",
-                   "OR": f"Liver metastasis went with lower odds of {outcome_label(outcome).split(' of ')[-1].split(',')[0]}"}[measure]
-    elif primary_reading == "better":
-        verdict = {"HR": f"Liver metastasis went with longer {endpoint}",
-                   "RoM": f"Liver metastasis went with a longer median {endpoint}",
-                   "OR": f"Liver metastasis went with higher odds of {outcome_label(outcome).split(' of ')[-1].split(',')[0]}"}[measure]
+    if primary_reading in ("worse", "better"):
+        verdict = "Liver metastasis went with " + CONTRAST_READING[measure][primary_reading].format(endpoint=endpoint,
+                                                                                                 event=event)
     else:
         verdict = f"No clear difference in {what} by liver-metastasis status (the interval includes 1)"
     text = f"{verdict}: {est}, from {basis}."
