@@ -84,7 +84,7 @@ def pooling_methods(outcome):
 
 REPORT_TABLES = [
     "studies", "audit_summary", "findings", "corrections", "pooled", "liver", "subgroup_tests",
-    "methods", "sensitivity", "inputs", "versions", "minors", "minors_reasons", "grade", "denominators",
+    "methods", "sensitivity", "inputs", "versions", "minors", "minors_reasons", "grade", "denominators", "ae_definitions",
     # generated prose (tkimeta.report.prose)
     "bottom_line", "conclusions", "evidence", "liver_intro", "study_references", "grade_notes",
 ]

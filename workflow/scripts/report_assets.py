@@ -64,6 +64,8 @@ def main(smk, log):
         "denominators": (A.denominator_table(denominators, config["pooling"]["response_denominator"]),
                          "Pooled response rates under each denominator convention (primary method)", "tbl-denominators",
                          [14, 26, 5, 18, 37]),
+        "ae_definitions": (A.ae_definitions_table(characteristics, config),
+                           "Adverse-event definitions as each paper prints them", "tbl-ae-definitions", None),
         "minors": (A.minors_table(rob, config), "MINORS appraisal of the single-arm studies (items D1-D8, 0-2 each)",
                    "tbl-minors", None),
         "minors_reasons": (A.minors_reasons_table(rob), "Each MINORS judgement with its reason and the passage it rests on",

@@ -500,3 +500,20 @@ def denominator_table(rows: list[dict], primary_convention: str) -> pd.DataFrame
                               if r["k"] else "NR"),
         "Responders/denominator per study": r["used"],
     } for r in rows])
+
+
+def ae_definitions_table(characteristics: pd.DataFrame, config: Mapping) -> pd.DataFrame:
+    """Each pooled study's adverse-event definition as printed: attribution (all-cause or
+    treatment-related) and grading criteria."""
+    rows = []
+    for study, entry in config["studies"].items():
+        if entry["role"] != "single_arm":
+            continue
+        own = characteristics[characteristics["study_id"] == study]
+
+        def first(item):
+            values = own.loc[own["item"] == item, "value"]
+            return str(values.iloc[0]) if len(values) else NOT_PRINTED
+        rows.append({"Study": study, "Adverse events counted": first("ae_attribution"),
+                     "Grading": first("ae_criteria")})
+    return pd.DataFrame(rows)
