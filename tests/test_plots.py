@@ -169,11 +169,14 @@ def test_forest_rows_diamonds_and_notes():
     assert "k = 1: single study, not pooled" in notes
     assert notes[-1] == "Test for subgroup differences: Q = 2.71, df = 1, p = 0.100"
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "Proportion" and ax.get_xscale() == "linear"
+    assert ax.get_xlabel() == "Proportion (%)" and ax.get_xscale() == "linear"
     texts = _texts(fig)
     assert "4/40" in texts and "18/122" in texts  # events/N per study and summed for the diamond
-    assert "0.15 [0.08, 0.26]" in texts and "40.0%" in texts
+    assert "15.0 [8.0, 26.0]" in texts  # proportions in percent, as in the text
     assert layout.extra["method"] == "glmm"
+    # the GLMM defines no study weights: no weight column, no weight values
+    assert layout.extra["weights_shown"] is False
+    assert "IV weight" not in texts and "40.0%" not in texts
 
 
 def test_forest_k1_only_and_k2_only():
@@ -201,14 +204,15 @@ def test_forest_scales_and_units():
                             "k": 2.0, "estimate": 3.5, "ci_lower": 1.2, "ci_upper": 10.5, "tau2": 0.01, "i2": 12.0, "q": 1.1, "q_pvalue": 0.29}])
     fig = forest_plot(months, pooled)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "Median (months)" and ax.get_xscale() == "linear"
-    assert ax.get_xlim()[0] == 0 and ax.get_xlim()[1] >= 10.5
+    assert ax.get_xlabel() == "Median (months, log scale)" and ax.get_xscale() == "log"
+    assert ax.get_xlim()[0] <= 1.2 and ax.get_xlim()[1] >= 10.5
+    assert get_layout(fig).extra["weights_shown"] == ("weight" in months)  # IV method: weights when given
     assert not _gids(fig, "reference")
 
     s, p = contrast_frames()
     fig = forest_plot(s, p, outcome="HR_PFS_liver", method="reml_hksj")
     ax = fig.axes[0]
-    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Hazard ratio (log scale)"
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Hazard ratio (log scale); > 1 favours no liver metastasis"
     refs = _gids(fig, "reference")
     assert refs and all(list(line.get_xdata()) == [1.0, 1.0] for line in refs)
     lo, hi = ax.get_xlim()
@@ -421,3 +425,19 @@ def test_identical_across_processes(tmp_path):
     for name in ("forest.png", "forest.pdf", "audit.png", "audit.pdf"):
         blobs = {(d / name).read_bytes() for d in (*outputs, here)}
         assert len(blobs) == 1, name
+
+
+def test_no_forest_plot_in_the_results_carries_glmm_weights():
+    """Every forest plot the workflow draws for a GLMM-pooled outcome has no weight column."""
+    root = Path(__file__).resolve().parents[1] / "results" / "pooled"
+    if not (root / "study_estimates.csv").exists():
+        pytest.skip("workflow results not built")
+    studies, estimates = pd.read_csv(root / "study_estimates.csv"), pd.read_csv(root / "estimates.csv")
+    glmm = [o for o in estimates.loc[estimates["method"] == "glmm", "outcome"].unique()
+            if (studies["outcome"] == o).any()]
+    assert glmm
+    for outcome in glmm:
+        fig = forest_plot(studies[studies["outcome"] == outcome], estimates[estimates["outcome"] == outcome],
+                          outcome=outcome, method="glmm")
+        assert get_layout(fig).extra["weights_shown"] is False, outcome
+        assert "IV weight" not in _texts(fig)

@@ -131,16 +131,18 @@ def _outcomes(workdir: Path) -> list[str]:
 # the graph is a visible change of this test). `all` depends on everything.
 FEEDS = {
     "clean_study": ["clean_gather", "audit_study"],  # audit_study of the same study
-    "clean_gather": ["pool_inputs", "figures_summary", "report_assets", "evidence_cumulative"],
+    "clean_gather": ["pool_inputs", "figures_summary", "figure_risk_of_bias", "report_assets", "evidence_cumulative"],
     "audit_study": ["audit_gather"],
     "audit_gather": ["pool_inputs", "figures_summary", "report_assets"],
     "pool_inputs": ["pool_outcome", "report_assets", "evidence_cumulative", "evidence_small_study",
                     "figures_evidence", "evidence_changelog"],  # every outcome
     "pool_outcome": ["pool_gather"],
-    "pool_gather": ["figures_forest", "figures_summary", "report_assets", "evidence_changelog"],
+    "pool_gather": ["figures_forest", "figures_summary", "figure_flow", "report_assets", "evidence_changelog"],
     "figures_forest": ["report_render"],
     "figures_summary": ["report_render"],
     "figure_rulegraph": ["report_render"],
+    "figure_risk_of_bias": ["report_render"],
+    "figure_flow": ["report_render"],
     "report_assets": ["report_render", "evidence_changelog"],
     "evidence_cumulative": ["figures_evidence", "evidence_changelog", "evidence_report"],
     "evidence_small_study": ["figures_evidence", "evidence_changelog", "evidence_report"],
@@ -236,6 +238,8 @@ SINGLE_JOBS = [
     ("figures_forest", "results/figures/forest_ORR.png", ""),
     ("figures_summary", "results/figures/ae_rates.png", ""),
     ("figure_rulegraph", "results/figures/rulegraph.png", ""),
+    ("figure_risk_of_bias", "results/figures/risk_of_bias.png", ""),
+    ("figure_flow", "results/figures/flow.png", ""),
     ("report_assets", "results/report/assets/variables.yml", ""),
     ("evidence_cumulative", "results/evidence/cumulative.csv", ""),
     ("evidence_report", "results/evidence/living_evidence.md", ""),

@@ -83,8 +83,11 @@ def pooling_methods(outcome):
 
 
 REPORT_TABLES = [
-    "studies", "audit_summary", "findings", "audit_findings_summary", "audit_findings", "corrections", "pooled", "liver", "subgroup_tests",
-    "methods", "sensitivity", "inputs", "versions",
+    "studies", "audit_summary", "findings", "audit_findings_summary", "audit_findings", "corrections", "pooled", "liver",
+    "subgroup_tests", "methods", "sensitivity", "inputs", "versions", "minors", "minors_reasons", "grade", "denominators",
+    "ae_definitions",
+    # generated prose (tkimeta.report.prose)
+    "bottom_line", "conclusions", "evidence", "liver_intro", "study_references", "grade_notes",
 ]
 
 

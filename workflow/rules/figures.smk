@@ -69,6 +69,50 @@ rule figures_summary:
         "../scripts/figures_summary.py"
 
 
+rule figure_risk_of_bias:
+    input:
+        rob="results/clean/risk_of_bias.csv",
+        code=code_of("figure_risk_of_bias.py"),
+    output:
+        png=report("results/figures/risk_of_bias.png", caption="../report/risk_of_bias.rst", category="Risk of bias",
+                   labels={"figure": "MINORS traffic light"}),
+        pdf="results/figures/risk_of_bias.pdf",
+    params:
+        studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "single_arm"],
+    log:
+        "logs/figure_risk_of_bias/figure_risk_of_bias.log",
+    benchmark:
+        "benchmarks/figure_risk_of_bias/figure_risk_of_bias.tsv"
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure_risk_of_bias.py"
+
+
+rule figure_flow:
+    input:
+        estimates="results/pooled/estimates.csv",
+        code=code_of("figure_flow.py"),
+    output:
+        png=report("results/figures/flow.png", caption="../report/flow.rst", category="Evidence",
+                   labels={"figure": "flow of the evidence"}),
+        pdf="results/figures/flow.pdf",
+    params:
+        studies=config["studies"],
+        excluded=config.get("exclude", []),
+        outcomes=config["outcomes"]["response"] + config["outcomes"]["medians"] + config["outcomes"]["adverse_events"]
+        + config["outcomes"]["contrasts"],
+        primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
+    log:
+        "logs/figure_flow/figure_flow.log",
+    benchmark:
+        "benchmarks/figure_flow/figure_flow.tsv"
+    conda:
+        "../../envs/figures.yaml"
+    script:
+        "../scripts/figure_flow.py"
+
+
 rule figure_rulegraph:
     input:
         snakefile=str(WORKFLOW_ROOT / "Snakefile"),

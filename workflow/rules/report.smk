@@ -14,6 +14,8 @@ rule report_assets:
         corrections="results/clean/corrections.csv",
         characteristics="results/clean/characteristics.csv",
         baseline="results/clean/baseline.csv",
+        risk_of_bias="results/clean/risk_of_bias.csv",
+        response_counts="results/clean/response_counts.csv",
         config="config.yaml",
         code=code_of("report_assets.py"),
     output:

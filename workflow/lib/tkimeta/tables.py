@@ -12,6 +12,7 @@ STUDY_TABLES = (
     "adverse_events",
     "rankings",
     "claims",
+    "risk_of_bias",
     "ae_term_map",
 )
 

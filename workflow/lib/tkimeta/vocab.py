@@ -278,3 +278,59 @@ def analysis_label(analysis: str) -> str:
 
 #: Audit statuses, in the order figures stack and tables list them.
 AUDIT_STATUSES = ("consistent", "rounding", "discrepancy", "not_checkable")
+
+
+# --- tumour types and the direction of the liver-metastasis contrasts -------------------
+#: Display labels of config.yaml ``studies.<id>.cancer``.
+CANCER_LABELS = {
+    "colorectal": "colorectal cancer",
+    "soft_tissue_sarcoma": "soft-tissue sarcoma",
+    "esophageal_squamous": "oesophageal squamous cell carcinoma",
+}
+
+#: A contrast (liver metastasis vs none) above 1 means worse with liver metastasis for
+#: hazard ratios; below 1 means worse for ratios of medians and odds ratios of response.
+CONTRAST_WORSE_ABOVE_ONE = {"HR": True, "RoM": False, "OR": False}
+#: What a contrast is about, and how a clear reading is phrased ({endpoint}: PFS/OS;
+#: {event}: response, disease control, ...), for the generated conclusions.
+CONTRAST_QUANTITY = {"HR": "{endpoint}", "RoM": "median {endpoint}", "OR": "odds of {event}"}
+CONTRAST_READING = {
+    "HR": {"worse": "shorter {endpoint}", "better": "longer {endpoint}"},
+    "RoM": {"worse": "a shorter median {endpoint}", "better": "a longer median {endpoint}"},
+    "OR": {"worse": "lower odds of {event}", "better": "higher odds of {event}"},
+}
+
+
+def cancer_label(cancer: str) -> str:
+    return CANCER_LABELS.get(str(cancer), str(cancer).replace("_", " "))
+
+
+def contrast_measure(outcome: str) -> tuple[str, str] | None:
+    """(measure, endpoint) of a contrast outcome name (HR_PFS_liver -> ('HR', 'PFS'))."""
+    m = _CONTRAST.match(str(outcome))
+    return (m.group(1), m.group(2)) if m else None
+
+
+# --- risk of bias (MINORS, Slim et al. 2003, items for non-comparative studies) ---------
+MINORS_ITEMS = {
+    "clear_aim": "A clearly stated aim",
+    "consecutive_patients": "Inclusion of consecutive patients",
+    "prospective_collection": "Prospective collection of data",
+    "appropriate_endpoints": "Endpoints appropriate to the aim",
+    "unbiased_assessment": "Unbiased assessment of the endpoint",
+    "appropriate_follow_up": "Follow-up period appropriate to the aim",
+    "loss_to_follow_up": "Loss to follow-up below 5%",
+    "prospective_sample_size": "Prospective calculation of the study size",
+}
+MINORS_SCORE_LABELS = {0: "not reported", 1: "reported but inadequate", 2: "reported and adequate"}
+MINORS_MAX = 2 * len(MINORS_ITEMS)
+
+# --- certainty of evidence (GRADE) --------------------------------------------------------
+GRADE_LEVELS = {4: "High", 3: "Moderate", 2: "Low", 1: "Very low"}
+GRADE_DOMAINS = {
+    "risk_of_bias": "Risk of bias",
+    "inconsistency": "Inconsistency",
+    "indirectness": "Indirectness",
+    "imprecision": "Imprecision",
+    "publication_bias": "Publication bias",
+}

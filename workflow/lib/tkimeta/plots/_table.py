@@ -200,9 +200,11 @@ def fmt_num(value: float, digits: int) -> str:
 def fmt_ci(est: float, lo: float, hi: float, digits: int) -> str:
     if not finite(est):
         return "not estimable"
-    if not finite(lo, hi):
+    if not finite(lo) and not finite(hi):
         return fmt_num(est, digits)
-    return f"{fmt_num(est, digits)} [{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
+    # a bound not printed by the paper (NA, not reached) reads NR, as in the tables
+    return (f"{fmt_num(est, digits)} [{fmt_num(lo, digits) if finite(lo) else 'NR'}, "
+            f"{fmt_num(hi, digits) if finite(hi) else 'NR'}]")
 
 
 def fmt_p(p: float) -> str:

@@ -21,7 +21,16 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..vocab import CONTRAST_MEASURES, OVERALL, method_abbreviation, method_description, outcome_label, subgroup_label
+from ..vocab import (
+    CONTRAST_MEASURES,
+    CONTRAST_WORSE_ABOVE_ONE,
+    OVERALL,
+    contrast_measure,
+    method_abbreviation,
+    method_description,
+    outcome_label,
+    subgroup_label,
+)
 from ._table import (
     DIAMOND_COLOUR,
     Column,
@@ -118,6 +127,9 @@ def contrasts_plot(
                 header = prow.iloc[0]["label"]
             if subgroup != OVERALL:
                 header += f" ({subgroup_label(subgroup)})"
+            measure = contrast_measure(outcome)
+            if measure:  # 'favours' per block: the axis mixes HRs (> 1 worse) with ratios (< 1 worse)
+                header += f"  [{'> 1' if CONTRAST_WORSE_ABOVE_ONE[measure[0]] else '< 1'}: worse with liver metastases]"
             if rows:
                 rows.append(Row("spacer"))
             rows.append(Row("header", header, group=outcome))

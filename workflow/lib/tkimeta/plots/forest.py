@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from ..vocab import (
     CONTRAST_MEASURES,
+    CONTRAST_WORSE_ABOVE_ONE,
     SCALES,
     SUBGROUP_DISPLAY_ORDER,
     method_abbreviation,
@@ -41,7 +42,7 @@ from ._table import (
     as_bool,
     draw_rows,
     finite,
-    fmt_ci,
+    fmt_ci as _fmt_ci,
     fmt_num,
     fmt_p,
     fmt_sig,
@@ -52,6 +53,9 @@ from ._table import (
     to_float,
 )
 from .style import style_context
+
+#: Methods whose study weights are inverse-variance weights (the GLMM has none).
+IV_WEIGHT_METHODS = ("reml_hksj", "reml", "dl", "ft_reml")
 
 __all__ = [
     "forest_plot",
@@ -85,12 +89,15 @@ def infer_scale(outcome: str, declared=None) -> str:
 
 def axis_label(scale: str, outcome: str = "", ci_level: float = 0.95) -> str:
     if scale == "proportion":
-        return "Proportion"
+        return "Proportion (%)"
     if scale == "months":
-        return "Median (months)"
+        return "Median (months, log scale)"
     match = re.match(r"^(HR|RoM|OR)_", str(outcome))
-    name = CONTRAST_MEASURES[match.group(1)] if match else "Ratio"
-    return f"{name} (log scale)"
+    if not match:
+        return "Ratio (log scale)"
+    name = CONTRAST_MEASURES[match.group(1)]
+    worse = "> 1" if CONTRAST_WORSE_ABOVE_ONE[match.group(1)] else "< 1"
+    return f"{name} (log scale); {worse} favours no liver metastasis"
 
 
 def heterogeneity_text(row: Mapping, scale: str, ci_level: float = 0.95) -> str:
@@ -113,8 +120,11 @@ def heterogeneity_text(row: Mapping, scale: str, ci_level: float = 0.95) -> str:
         text += "; k = 2: τ² poorly estimated"
     lo, hi = to_float(row.get("pi_lower")), to_float(row.get("pi_upper"))
     if finite(lo, hi):
-        digits = DIGITS[scale]
-        text += f"; {ci_level * 100:.0f}% prediction interval {fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
+        if scale == "proportion":
+            text += f"; {ci_level * 100:.0f}% prediction interval {100 * lo:.1f}% to {100 * hi:.1f}%"
+        else:
+            digits = DIGITS[scale]
+            text += f"; {ci_level * 100:.0f}% prediction interval {fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
     return text
 
 
@@ -270,12 +280,21 @@ def forest_plot(
 
     has_counts = "n" in study.columns and study["n"].notna().any()
     show_events = scale == "proportion" and has_counts and "events" in study.columns and study["events"].notna().any()
-    has_weight = "weight" in study.columns and study["weight"].notna().any()
+    # Study weights exist only for an inverse-variance model (metafor defines none for the
+    # GLMM): shown, and named, only when the diamonds come from such a model.
+    has_weight = ("weight" in study.columns and study["weight"].notna().any()
+                  and chosen_method in IV_WEIGHT_METHODS)
     left = [Column("Events/N" if show_events else "N", 0.6)] if has_counts else []
     right = [Column(f"Estimate [{ci_level * 100:.0f}% CI]", 1.3)]
     if has_weight:
-        right.append(Column("Weight", 0.55))
+        right.append(Column("IV weight", 0.6))
     sizes = _marker_sizes(study["weight"]) if has_weight else pd.Series(5.0, index=study.index)
+
+    if scale == "proportion":
+        def fmt_ci(est, lo, hi, digits):  # noqa: F811 - proportions read in percent, as in the text
+            return _fmt_ci(*(100 * x if finite(x) else x for x in (est, lo, hi)), 1)
+    else:
+        fmt_ci = _fmt_ci
 
     def count_cell(events, n) -> str:
         if not has_counts:
@@ -356,8 +375,9 @@ def forest_plot(
     if scale == "proportion":
         limits, xscale, ref = (0.0, 1.0), "linear", None
         ticks = [0, 0.2, 0.4, 0.6, 0.8, 1.0]
-    elif scale == "months":
-        limits, xscale, ref, ticks = linear_limits(values), "linear", None, None
+    elif scale == "months":  # medians are ratios in nature: log axis, no reference line
+        finite_values = [v for v in values if finite(v) and v > 0]
+        limits, xscale, ref, ticks = ratio_limits(values, ref=min(finite_values) if finite_values else 1.0), "log", None, None
     else:
         limits, xscale, ref, ticks = ratio_limits(values), "log", 1.0, None
     if xlim is not None:
@@ -371,10 +391,22 @@ def forest_plot(
     if chosen_method and any_diamond:
         foot.append(f"Pooled ({method_abbreviation(chosen_method)}): random-effects model, "
                     f"{method_description(chosen_method)}.")
+    if has_weight:
+        foot.append(f"IV weight: inverse-variance weight of the {method_abbreviation(chosen_method)} model.")
+    elif chosen_method and chosen_method not in IV_WEIGHT_METHODS and any_diamond:
+        foot.append(f"No study weights: the {method_abbreviation(chosen_method)} model defines none.")
     with style_context():
-        return draw_rows(
+        fig = draw_rows(
             rows, kind="forest", label_header="Study", left_columns=left, right_columns=right,
             xscale=xscale, xlim=limits, xticks=ticks, xlabel=axis_label(scale, outcome, ci_level), ref=ref,
             title=title, footnotes=foot, scale_name=scale,
-            extra={"outcome": outcome, "method": chosen_method, "subgroup_test": test_text},
+            extra={"outcome": outcome, "method": chosen_method, "subgroup_test": test_text,
+                   "weights_shown": has_weight},
         )
+        if scale == "proportion":
+            from matplotlib.ticker import FuncFormatter
+
+            for ax in fig.axes:
+                if tuple(round(x, 6) for x in ax.get_xlim()) == (0.0, 1.0):
+                    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%"))
+        return fig

@@ -31,7 +31,7 @@ import pandas as pd
 from ..stats import distributions as D
 from ..stats import proportions as prop
 from ..stats.glmm import glmm_logit
-from ..stats.rma import rma
+from ..stats.rma import rma, subgroup_moderator_test
 from ..vocab import CRC_ONLY, LEAVE_ONE_OUT, LIVER_SUBGROUPS, OVERALL, PRIMARY, SUBGROUPS, leave_one_out
 
 ESTIMATE_COLUMNS = [
@@ -43,7 +43,10 @@ STUDY_COLUMNS = [
     "outcome", "subgroup", "study_id", "estimate", "ci_lower", "ci_upper", "weight",
     "events", "n", "approximation", "source",
 ]
-SUBGROUP_COLUMNS = ["outcome", "analysis", "method", "q_between", "df", "p_value", "k_liver_met", "k_no_liver_met", "note"]
+SUBGROUP_COLUMNS = [
+    "outcome", "analysis", "method", "q_between", "df", "p_value", "k_liver_met", "k_no_liver_met",
+    "knha_f", "knha_df1", "knha_df2", "knha_p", "comparison", "note",
+]
 
 _IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z")}
 
@@ -187,6 +190,40 @@ def subgroup_difference(by_subgroup: dict[str, pd.DataFrame], family: str, metho
     return fit.q, fit.q_df, fit.q_pvalue
 
 
+def knha_subgroup_test(by_subgroup: dict[str, pd.DataFrame], family: str) -> tuple[float, int, float, float]:
+    """Meta-regression on the subgroup with the Knapp-Hartung F-test (metafor
+    ``rma(yi, vi, mods = ~ subgroup, method = "REML", test = "knha")``): the test on the
+    same basis (t/F with residual df) as the HKSJ intervals of the diamonds."""
+    ys, vs, gs = [], [], []
+    for g in LIVER_SUBGROUPS:
+        rows = by_subgroup[g]
+        if family == "proportion":
+            yi, vi = prop.logit_transform(rows["events"].astype(int).to_numpy(), rows["n"].astype(int).to_numpy())
+        else:
+            yi, vi = rows["yi"].astype(float).to_numpy(), rows["sei"].astype(float).to_numpy() ** 2
+        ys += list(np.atleast_1d(yi))
+        vs += list(np.atleast_1d(vi))
+        gs += [g] * len(rows)
+    fit = subgroup_moderator_test(ys, vs, gs, method="REML", test="knha")
+    return fit.statistic, fit.df1, fit.df2, fit.pvalue
+
+
+def comparison_kind(by_subgroup: dict[str, pd.DataFrame]) -> str:
+    """within_study when every study gives both subgroups (halves of the same studies),
+    between_study when no study gives both, mixed otherwise."""
+    sets = [set(by_subgroup[g]["study_id"]) for g in LIVER_SUBGROUPS]
+    if sets[0] == sets[1]:
+        return "within_study"
+    return "between_study" if not (sets[0] & sets[1]) else "mixed"
+
+
+_COMPARISON_NOTES = {
+    "within_study": "both subgroups come from the same studies: a within-study comparison of subgroup summaries",
+    "between_study": "subgroups from different studies: a between-study (ecological) comparison; prefer the within-study contrasts",
+    "mixed": "some studies give both subgroups, some one: partly within, partly between studies",
+}
+
+
 def analyses(rows: pd.DataFrame, sensitivity: list[str]) -> list[tuple[str, pd.DataFrame]]:
     """The study sets: primary, CRC only, and leave-one-out (when k >= 3)."""
     sets = [(PRIMARY, rows)]
@@ -230,12 +267,16 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
         study_rows += _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup)
     if set(LIVER_SUBGROUPS) <= set(subgroups):
         by = {g: own[own["subgroup"] == g] for g in LIVER_SUBGROUPS}
+        kind = comparison_kind(by)
         for method in methods:
             test = subgroup_difference(by, family, method, level, nagq)
             k_a, k_b = len(by["liver_met"]), len(by["no_liver_met"])
-            note = "between-subgroup comparison of pooled estimates (ecological); prefer the within-study contrasts"
+            knha = (knha_subgroup_test(by, family) if method == "reml_hksj"
+                    else (math.nan, math.nan, math.nan, math.nan))
             test_rows.append(dict(outcome=outcome, analysis=PRIMARY, method=method, q_between=test[0], df=test[1],
-                                  p_value=test[2], k_liver_met=k_a, k_no_liver_met=k_b, note=note))
+                                  p_value=test[2], k_liver_met=k_a, k_no_liver_met=k_b, knha_f=knha[0],
+                                  knha_df1=knha[1], knha_df2=knha[2], knha_p=knha[3], comparison=kind,
+                                  note=_COMPARISON_NOTES[kind]))
     return (pd.DataFrame(estimate_rows, columns=ESTIMATE_COLUMNS), pd.DataFrame(study_rows, columns=STUDY_COLUMNS),
             pd.DataFrame(test_rows, columns=SUBGROUP_COLUMNS))
 
@@ -256,9 +297,11 @@ def _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup) -> list[
     for (_, r), weight in zip(rows.iterrows(), weights):
         single = pool(rows.loc[[r.name]], family, "reml_hksj", level, min_k_pi, nagq)
         estimate, lower, upper = single["estimate"], single["ci_lower"], single["ci_upper"]
-        if family != "proportion" and not any(pd.isna(r[c]) for c in ("estimate", "ci_lower", "ci_upper")):
-            # show the interval the paper printed (the pooled SE came from it)
-            estimate, lower, upper = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
+        if family != "proportion" and not pd.isna(r["estimate"]):
+            # show the interval the paper printed (the pooled SE came from it); a bound it
+            # did not print (NA, not reached) stays missing, never a back-computed number
+            estimate, lower, upper = (float(r[c]) if not pd.isna(r[c]) else math.nan
+                                      for c in ("estimate", "ci_lower", "ci_upper"))
         out.append(dict(outcome=outcome, subgroup=subgroup, study_id=r["study_id"], estimate=estimate,
                         ci_lower=lower, ci_upper=upper, weight=weight,
                         events=r["events"], n=r["n"], approximation=r["approximation"], source=r["source"]))

@@ -8,11 +8,13 @@ tables written here. So every number in the text traces back to a results file.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import pandas as pd
 
 from ..clean import location_rank
+from .prose import context_sentence, limitations_counts
 from ..vocab import (
     AUDIT_STATUSES,
     CRC_ONLY,
@@ -22,6 +24,7 @@ from ..vocab import (
     PRIMARY,
     SUBGROUPS,
     analysis_label,
+    method_abbreviation,
     method_label,
     outcome_label,
     subgroup_label,
@@ -89,15 +92,26 @@ def outcome_variables(estimates: pd.DataFrame, outcome: str, subgroup: str = OVE
     }
 
 
+COMPARISON_TEXT = {
+    "within_study": "both subgroups come from the same studies, so this is a within-study comparison of subgroup summaries",
+    "between_study": "the subgroups come from different studies, so this is a between-study (ecological) comparison",
+    "mixed": "some studies give both subgroups and some only one, so the comparison is partly between studies",
+}
+
+
 def build_variables(estimates, tests, audit_summary, audit, corrections, inputs, characteristics,
                     primary_methods: Mapping[str, str], config: Mapping) -> dict:
     """Every value the report text quotes, keyed as the .qmd refers to them."""
     single_arm = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
-    sizes = _study_sizes(characteristics)
+    sizes = study_sizes(characteristics)
+    lim = limitations_counts(estimates, list(estimates["outcome"].unique()), config, characteristics)
     v: dict = {
+        "limitations": lim,
         "summary": {
             "n_papers": str(len(config["studies"])),
             "n_single_arm": str(len(single_arm)),
+            "context_sentence": context_sentence(config),
+            "config_digest": str(config.get("_digest", "not recorded")),
             "n_patients": str(sum(sizes.get(s, 0) for s in single_arm)),
             "n_checks": str(int(audit_summary["total"].sum())),
             "n_discrepancies": str(int(audit_summary["discrepancy"].sum())),
@@ -132,15 +146,22 @@ def build_variables(estimates, tests, audit_summary, audit, corrections, inputs,
             v["outcomes"][key]["loo_range"] = "NA"
         crc = _estimate(estimates, outcome, analysis=CRC_ONLY, method=method)
         v["outcomes"][key]["crc_only"] = estimate_text(crc) if crc else "NA"
+    for outcome in estimates["outcome"].unique():  # an outcome without both subgroups has no test
+        v["tests"][outcome] = {"q": "NA", "df": "NA", "p": "NA", "knha_p": "NA",
+                               "comparison": "no study gives both subgroups"}
     for row in tests.itertuples():
         if row.method == primary_methods.get(row.outcome):
-            v["tests"][row.outcome] = {"q": f"{row.q_between:.2f}", "df": str(int(row.df)), "p": fmt_p(row.p_value)}
+            v["tests"][row.outcome] = {"q": f"{row.q_between:.2f}", "df": str(int(row.df)), "p": fmt_p(row.p_value),
+                                       "knha_p": "NA", "comparison": COMPARISON_TEXT.get(getattr(row, "comparison", ""), "NA")}
+    for row in tests.itertuples():
+        if row.method == "reml_hksj" and row.outcome in v["tests"] and not pd.isna(getattr(row, "knha_p", math.nan)):
+            v["tests"][row.outcome]["knha_p"] = fmt_p(row.knha_p)
     for row in audit_summary.itertuples():
         v["audit"][row.study_id] = {s: str(getattr(row, s)) for s in [*AUDIT_STATUSES, "total"]}
     return v
 
 
-def _study_sizes(characteristics: pd.DataFrame) -> dict[str, int]:
+def study_sizes(characteristics: pd.DataFrame) -> dict[str, int]:
     sizes = {}
     for study, group in characteristics.groupby("study_id", sort=False):
         for item in ("n_enrolled", "n_treated"):
@@ -169,6 +190,46 @@ def markdown_table(frame: pd.DataFrame, caption: str, label: str, widths: list[i
     return "\n".join([header, rule, *body, "", f": {caption} {{{attrs}}}", ""])
 
 
+NOT_PRINTED = "not printed"
+CITATION_ITEMS = ("authors", "title", "journal", "publication_year", "doi")
+
+
+def citation(characteristics: pd.DataFrame, study: str) -> dict[str, str]:
+    """Authors, title, journal, year and DOI of a paper as its seed prints them
+    (characteristics rows); 'not printed' for what it does not print."""
+    own = characteristics[characteristics["study_id"] == study]
+    out = {}
+    for item in CITATION_ITEMS:
+        values = own.loc[own["item"] == item, "value"]
+        out[item] = str(values.iloc[0]) if len(values) else NOT_PRINTED
+    return out
+
+
+def short_citation(cite: Mapping[str, str]) -> str:
+    """'Bai H et al., journal not printed, 2025' style: first author, journal, year."""
+    if cite["authors"] == NOT_PRINTED:
+        first = "authors not printed"
+    else:
+        names = [a.strip() for a in cite["authors"].split(",") if a.strip()]
+        first = names[0] + (" et al." if len(names) > 1 else "")
+    journal = cite["journal"] if cite["journal"] != NOT_PRINTED else "journal not printed"
+    year = cite["publication_year"] if cite["publication_year"] != NOT_PRINTED else "year not printed"
+    return f"{first}; {journal}; {year}"
+
+
+def study_references(characteristics: pd.DataFrame, config: Mapping) -> str:
+    """The numbered list of the papers synthesised, keyed by study code (markdown)."""
+    lines = []
+    for i, study in enumerate(config["studies"], start=1):
+        c = citation(characteristics, study)
+        title = c["title"] if c["title"] == NOT_PRINTED else f"*{c['title']}*"
+        doi = f" doi:{c['doi']}" if c["doi"] != NOT_PRINTED else " DOI not printed"
+        lines.append(f"{i}. **[{study}]** {c['authors'] if c['authors'] != NOT_PRINTED else 'Authors not printed'}. "
+                     f"{title if c['title'] != NOT_PRINTED else 'Title not printed'}. "
+                     f"Journal {c['journal']}. Year {c['publication_year']}.{doi}. Source: `{config['studies'][study]['seed_file']}`.")
+    return "\n".join(lines) + "\n"
+
+
 def studies_table(characteristics: pd.DataFrame, baseline: pd.DataFrame, config: Mapping) -> pd.DataFrame:
     rows = []
     for study, entry in config["studies"].items():
@@ -191,7 +252,7 @@ def studies_table(characteristics: pd.DataFrame, baseline: pd.DataFrame, config:
             liver_text = f"{r['count']}/{r['total']}" if r["total"] else r["count"]
         n = first("n_enrolled", "n_treated", "n_patients")
         rows.append({
-            "Study": study, "Design": first("design").replace("_", " "), "Population": entry["label"],
+            "Study": study, "Reference": short_citation(citation(characteristics, study)), "Design": first("design").replace("_", " "), "Population": entry["label"],
             "Regimen": " + ".join(x for x in [first("tki"), first("pd1_inhibitor")] if x != "NR") or "NR",
             "N": n, "Evaluable": first("n_evaluable"), "Liver metastasis": liver_text,
             "Role": "pooled" if entry["role"] == "single_arm" else "context only",
@@ -220,8 +281,47 @@ def corrections_table(corrections: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+DERIVED_MARK = "‡"
+DERIVED_FOOTNOTE = (f"{DERIVED_MARK} Derived, not printed by the paper: counts recovered from printed percentages, "
+                    "ratios of printed medians, hazard ratios from a log-rank p value (Tierney et al.), or a standard "
+                    "error from a single bound; the interval shown is then computed. NR: not printed by the paper "
+                    "(NA or not reached); a bound the paper did not print is never shown as a number.")
+
+
+def _is_derived(source: str, approximation) -> bool:
+    text = str(source)
+    return (str(approximation).lower() == "true" or "derived" in text or "Tierney" in text
+            or bool(re.match(r"^[0-9.]+ / [0-9.]+ months", text)))
+
+
+def printed_estimate_text(inp: Mapping, scale: str) -> str:
+    """A single study's estimate with the interval as its paper printed it (NR for a
+    bound it did not print), marked when derived."""
+    mark = DERIVED_MARK if _is_derived(inp.get("source", ""), inp.get("approximation")) else ""
+    if inp.get("family") == "proportion":
+        e, n = int(inp["events"]), int(inp["n"])
+        return f"{e}/{n} ({100 * e / n:.1f}%){mark}"
+
+    def bound(x):
+        return "NR" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_value(x, scale)
+
+    est = inp.get("estimate")
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        est = math.exp(inp["yi"])
+    return f"{fmt_value(est, scale)} ({bound(inp.get('ci_lower'))}-{bound(inp.get('ci_upper'))}){mark}"
+
+
+def _single_input(inputs: pd.DataFrame | None, outcome: str, subgroup: str, row: Mapping) -> Mapping | None:
+    if inputs is None or int(row["k"]) != 1:
+        return None
+    study = str(row.get("studies", "")).split(";")[0]
+    own = inputs[(inputs["outcome"] == outcome) & (inputs["subgroup"] == subgroup) & (inputs["study_id"] == study)]
+    return own.iloc[0].to_dict() if len(own) else None
+
+
 def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], outcomes: list[str],
-                 subgroups=(OVERALL,)) -> pd.DataFrame:
+                 subgroups=(OVERALL,), inputs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Primary estimates; a single study (k = 1) is shown as its paper printed it."""
     rows = []
     for outcome in outcomes:
         for subgroup in subgroups:
@@ -229,10 +329,13 @@ def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], ou
             if row is None:
                 continue
             scale = row["scale"]
+            single = _single_input(inputs, outcome, subgroup, row)
+            text = (printed_estimate_text(single, scale) if single is not None else
+                    estimate_text(row).replace(" (95% CI ", " (").replace("not reported by any study", "NR"))
             rows.append({
                 "Outcome": outcome_label(outcome), "Subgroup": subgroup_label(subgroup),
                 "k": int(row["k"]),
-                "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " (").replace("not reported by any study", "NR"),
+                "Estimate (95% CI)": text,
                 "95% PI": fmt_interval(row["pi_lower"], row["pi_upper"], scale),
                 "I²": "NA" if math.isnan(row["i2"]) else f"{row['i2']:.0f}%",
                 "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
@@ -250,8 +353,16 @@ def methods_table(estimates: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
         for row in own.to_dict("records"):
             rows.append({"Outcome": outcome_label(outcome), "Method": method_label(row["method"]),
                          "k": int(row["k"]), "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
-                         "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}"})
+                         "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
+                         "tau² scale": tau2_scale(row["scale"], row["method"])})
     return pd.DataFrame(rows)
+
+
+def tau2_scale(scale: str, method: str) -> str:
+    """The scale tau² is estimated on: logit or Freeman-Tukey for proportions, log otherwise."""
+    if scale == "proportion":
+        return "Freeman-Tukey" if method == "ft_reml" else "logit"
+    return "log"
 
 
 def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], outcomes: list[str]) -> pd.DataFrame:
@@ -266,15 +377,37 @@ def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str
     return pd.DataFrame(rows)
 
 
+def _p_eq(p) -> str:
+    text = fmt_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def subgroup_test_table(tests: pd.DataFrame, primary_methods: Mapping[str, str]) -> pd.DataFrame:
-    own = tests[[m == primary_methods.get(o) for o, m in zip(tests["outcome"], tests["method"])]]
-    return pd.DataFrame({
-        "Outcome": [outcome_label(o) for o in own["outcome"]],
-        "k (liver / no liver)": [f"{a} / {b}" for a, b in zip(own["k_liver_met"], own["k_no_liver_met"])],
-        "Q between": [f"{q:.2f}" for q in own["q_between"]], "df": own["df"].astype(int),
-        "p": [fmt_p(p) for p in own["p_value"]],
-        "Method": [method_label(m) for m in own["method"]],
-    })
+    """Per outcome: the Wald-type Q between the subgroup summaries of the primary
+    method, and the meta-regression Knapp-Hartung F-test (REML, the basis of the HKSJ
+    intervals), each labelled; and whether the comparison is within or between studies."""
+    rows = []
+    for outcome, own in tests.groupby("outcome", sort=False):
+        prim = own[own["method"] == primary_methods.get(outcome)]
+        if not len(prim):
+            continue
+        r = prim.iloc[0]
+        kh = own[own["method"] == "reml_hksj"]
+        kh_text = "NA"
+        if len(kh) and "knha_f" in kh and not pd.isna(kh.iloc[0]["knha_f"]):
+            k = kh.iloc[0]
+            kh_text = f"F = {k['knha_f']:.2f} ({int(k['knha_df1'])}, {int(k['knha_df2'])} df), p {_p_eq(k['knha_p'])}"
+        elif len(kh) and "knha_df2" in kh and kh.iloc[0]["knha_df2"] == 0:
+            kh_text = "not estimable (no residual df)"
+        comparison = str(r.get("comparison", "")).replace("_", "-") if isinstance(r.get("comparison"), str) else "NA"
+        rows.append({
+            "Outcome": outcome_label(outcome), "k (liver / no liver)": f"{r['k_liver_met']} / {r['k_no_liver_met']}",
+            "Wald Q between (primary method)": (f"Q = {r['q_between']:.2f} ({int(r['df'])} df), p {_p_eq(r['p_value'])} "
+                                                f"[{method_abbreviation(r['method'])}]" if not pd.isna(r["q_between"]) else "NA"),
+            "Knapp-Hartung F (REML meta-regression)": kh_text,
+            "Comparison": comparison,
+        })
+    return pd.DataFrame(rows)
 
 
 def inputs_table(inputs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
@@ -292,3 +425,95 @@ def inputs_table(inputs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 
 def versions_table(versions: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame({"Component": list(versions), "Version": list(versions.values())})
+
+
+# --- risk of bias and certainty -----------------------------------------------------------
+
+def minors_table(rob: pd.DataFrame, config: Mapping) -> pd.DataFrame:
+    """MINORS scores per study and item (D1-D8) with the total; studies without
+    judgements listed as not appraised."""
+    from ..vocab import MINORS_ITEMS, MINORS_MAX
+
+    rows = []
+    for study, entry in config["studies"].items():
+        if entry["role"] != "single_arm":
+            continue
+        own = rob[(rob["study_id"] == study) & (rob["tool"] == "minors")]
+        scores = {item: own.loc[own["item"] == item, "score"] for item in MINORS_ITEMS}
+        row = {"Study": study}
+        for i, item in enumerate(MINORS_ITEMS, start=1):
+            row[f"D{i}"] = str(scores[item].iloc[0]) if len(scores[item]) else "–"
+        row["Total"] = (f"{int(pd.to_numeric(own['score']).sum())}/{MINORS_MAX}" if len(own) else "not appraised")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def minors_reasons_table(rob: pd.DataFrame) -> pd.DataFrame:
+    """Every MINORS judgement with its reason and the passage of the paper behind it."""
+    from ..vocab import MINORS_ITEMS
+
+    own = rob[rob["tool"] == "minors"]
+    order = {item: i for i, item in enumerate(MINORS_ITEMS)}
+    own = own.assign(_o=own["item"].map(order)).sort_values(["study_id", "_o"], kind="stable")
+    return pd.DataFrame({
+        "Study": own["study_id"], "Item": [f"D{order[i] + 1} {MINORS_ITEMS[i]}" for i in own["item"]],
+        "Score": own["score"], "Reason": own["reason"],
+        "Quote (location)": [f"“{q}” ({loc.replace('_', ' ')})" for q, loc in zip(own["source_label"], own["location"])],
+    })
+
+
+def grade_table(findings: list[dict]) -> tuple[pd.DataFrame, list[str]]:
+    """The GRADE summary-of-findings table and its footnotes (the reason for every
+    domain judgement, and for every downgrade)."""
+    from ..vocab import GRADE_DOMAINS
+
+    rows, notes = [], []
+    for f in findings:
+        row = f["row"]
+        cells = {}
+        for domain, (judgement, reason) in f["domains"].items():
+            if reason not in notes:  # one note per distinct reason, shared by the cells it explains
+                notes.append(reason)
+            cells[GRADE_DOMAINS[domain]] = f"{judgement} [{notes.index(reason) + 1}]"
+        rows.append({
+            "Outcome": outcome_label(f["outcome"]), "k": len(f["studies"]),
+            "Patients": f["patients"],
+            "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
+            **cells, "Certainty": f"{f['certainty']} (from {f['start'].lower()})",
+        })
+    return pd.DataFrame(rows), notes
+
+
+def footnotes_markdown(notes: list[str]) -> str:
+    return "\n".join(f"[{i}] {n}." for i, n in enumerate(notes, start=1)) + ("\n" if notes else "")
+
+
+def denominator_table(rows: list[dict], primary_convention: str) -> pd.DataFrame:
+    """Pooled response rates under each denominator convention, the primary marked."""
+    from ..pooling.denominators import CONVENTION_LABELS
+
+    return pd.DataFrame([{
+        "Outcome": outcome_label(r["measure"]),
+        "Denominator convention": CONVENTION_LABELS[r["convention"]] + (" (primary)" if r["convention"] == primary_convention else ""),
+        "k": r["k"],
+        "Estimate (95% CI)": (f"{fmt_value(r['estimate'], 'proportion')} ({fmt_interval(r['ci_lower'], r['ci_upper'], 'proportion')})"
+                              if r["k"] else "NR"),
+        "Responders/denominator per study": r["used"],
+    } for r in rows])
+
+
+def ae_definitions_table(characteristics: pd.DataFrame, config: Mapping) -> pd.DataFrame:
+    """Each pooled study's adverse-event definition as printed: attribution (all-cause or
+    treatment-related) and grading criteria."""
+    rows = []
+    for study, entry in config["studies"].items():
+        if entry["role"] != "single_arm":
+            continue
+        own = characteristics[characteristics["study_id"] == study]
+
+        def first(item):
+            values = own.loc[own["item"] == item, "value"]
+            return str(values.iloc[0]) if len(values) else NOT_PRINTED
+        rows.append({"Study": study, "Adverse events counted": first("ae_attribution"),
+                     "Grading": first("ae_criteria")})
+    return pd.DataFrame(rows)

@@ -60,6 +60,7 @@ __all__ = [
     "SubgroupResult",
     "rma",
     "subgroup_test",
+    "subgroup_moderator_test",
 ]
 
 METHODS = ("FE", "DL", "REML", "ML")
@@ -377,3 +378,87 @@ def subgroup_test(
         subgroups=types.MappingProxyType(fits), q_between=between.q, df=between.q_df,
         pvalue=between.q_pvalue, method=method, test=test,
     )
+
+
+@dataclass(frozen=True)
+class ModeratorTest:
+    """Omnibus test of the moderators of a mixed-effects meta-regression
+    (metafor ``rma(yi, vi, mods = ~ factor(group), method, test)``: QM or F)."""
+
+    statistic: float  # QM (test="z", chi-square on df1) or F (test="knha", on df1, df2)
+    df1: int
+    df2: float  # nan for the chi-square test
+    pvalue: float
+    tau2: float  # residual tau^2
+    test: str
+    iterations: int
+
+
+def subgroup_moderator_test(yi, vi=None, groups: Sequence[Hashable] | None = None, *, sei=None,
+                            method: str = "REML", test: str = "knha") -> ModeratorTest:
+    """Test for subgroup differences from one meta-regression with the subgroup as a
+    factor and a common residual tau^2, as ``metafor::rma(mods = ~ subgroup)``.
+
+    ``test="knha"``: Knapp-Hartung F-test, ``F = b' V^-1 b / m`` with
+    ``V = s^2 (X'WX)^-1`` restricted to the m moderator coefficients,
+    ``s^2 = sum w (y - X b)^2 / (k - p)`` (not truncated, metafor's default), on
+    ``m`` and ``k - p`` df. ``test="z"``: Wald QM on m df. tau^2 by REML (or ML) Fisher
+    scoring with metafor's start value (HE), threshold 1e-5 and step halving.
+
+    Reference: Knapp G, Hartung J. Stat Med 2003;22:2693-2710.
+    """
+    y, v = check_yi_vi(yi, vi, sei)
+    if groups is None:
+        raise ValueError("groups (one subgroup label per study) is required")
+    g = list(groups)
+    labels = list(dict.fromkeys(g))
+    if len(labels) < 2:
+        raise ValueError("a subgroup test needs at least two distinct subgroups")
+    k = y.size
+    X = np.column_stack([np.ones(k)] + [np.array([x == lab for x in g], dtype=float) for lab in labels[1:]])
+    p = X.shape[1]
+    if k <= p:
+        return ModeratorTest(math.nan, p - 1, float(k - p), math.nan, math.nan, test, 0)
+
+    def fit(tau2):
+        w = 1.0 / (v + tau2)
+        xtwx = X.T @ (w[:, None] * X)
+        inv = np.linalg.inv(xtwx)
+        b = inv @ (X.T @ (w * y))
+        P = np.diag(w) - (w[:, None] * X) @ inv @ (X.T * w)
+        return w, inv, b, P
+
+    # HE start value (residuals of the OLS fit), as metafor
+    H = X @ np.linalg.pinv(X.T @ X) @ X.T
+    resid = y - H @ y
+    tau2 = max(0.0, (resid @ resid - np.trace((np.eye(k) - H) @ np.diag(v))) / (k - p))
+    iterations = 0
+    if method not in ("REML", "ML"):
+        raise ValueError(f"method must be 'REML' or 'ML', got {method!r}")
+    for iterations in range(1, 101):
+        w, inv, b, P = fit(tau2)
+        Py = P @ y
+        if method == "REML":
+            delta = (Py @ Py - np.trace(P)) / np.trace(P @ P)
+        else:
+            delta = (Py @ Py - w.sum()) / (w ** 2).sum()
+        step = delta
+        while tau2 + step < 0:
+            step /= 2
+        tau2 = tau2 + step
+        if abs(step) <= 1e-5:
+            break
+    else:
+        raise RuntimeError("Fisher scoring did not converge in 100 iterations")
+    w, inv, b, _ = fit(tau2)
+    m = p - 1
+    bm = b[1:]
+    if test == "knha":
+        s2 = float(w @ (y - X @ b) ** 2 / (k - p))
+        vb = s2 * inv[1:, 1:]
+        stat = float(bm @ np.linalg.solve(vb, bm) / m)
+        from scipy.stats import f as f_dist
+
+        return ModeratorTest(stat, m, float(k - p), float(f_dist.sf(stat, m, k - p)), float(tau2), test, iterations)
+    stat = float(bm @ np.linalg.solve(inv[1:, 1:], bm))
+    return ModeratorTest(stat, m, math.nan, float(D.chi2_sf(stat, m)), float(tau2), test, iterations)
