@@ -183,9 +183,10 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        records = []
-        for fields in reader:
-            records.append((reader.line_num, fields))
+        records, read = [], 0
+        for fields in reader:  # a record's line is where it starts (a quoted cell may span lines)
+            records.append((read + 1, fields))
+            read = reader.line_num
     except csv.Error as err:
         problems.append(_csv_problem(text, shown, reader.line_num, err))
         return None, problems
@@ -439,12 +440,17 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
             if table is None:
                 continue
             expected_seed = (seed_files or {}).get(entry.name)
+            other_seed = []
             for row, line in zip(table.rows, table.lines):
                 if row["study_id"] and row["study_id"] != entry.name:
                     problems.append(Problem(shown, line, "study_id", f"'{row['study_id']}' in the folder of '{entry.name}'"))
                 if expected_seed and row.get("seed_file") and row["seed_file"] != expected_seed:
-                    problems.append(Problem(shown, line, "seed_file", f"'{row['seed_file']}' but config.yaml registers "
-                                                                      f"'{expected_seed}' as the seed file of {entry.name}"))
+                    other_seed.append((line, row["seed_file"]))
+            if other_seed:  # one problem per file: typically every row, from one wrong entry in config.yaml
+                line, seed = other_seed[0]
+                problems.append(Problem(shown, line, "seed_file", f"'{seed}' but config.yaml registers '{expected_seed}' as the "
+                                                                  f"seed file of {entry.name} ({len(other_seed)} of "
+                                                                  f"{len(table.rows)} rows differ)"))
             tables[path.stem].append(table)
     for study in study_ids:
         if study not in found_studies and not (raw_dir / study).is_symlink():
