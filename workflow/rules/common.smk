@@ -133,5 +133,6 @@ def remove_outputs_of_older_state():
     for path in stale:
         os.remove(path)
     if stale:
+        shown = ", ".join(stale[:8]) + (f" and {len(stale) - 8} more" if len(stale) > 8 else "")
         print(f"The run failed after rewriting some results; removed {len(stale)} output(s) of the older state so "
-              f"that results/ does not mix two states of the data: {', '.join(stale)}", file=sys.stderr)
+              f"that results/ does not mix two states of the data (the next run rebuilds them): {shown}", file=sys.stderr)
