@@ -563,7 +563,13 @@ def test_median_outside_its_ci_is_audited_and_left_out_with_its_reason(built_clo
     """Well-formed but inconsistent (as OCR damage prints it): it reaches the audit as a
     discrepancy, and the pooling leaves the study out of that outcome with the reason,
     logged, instead of crashing with no file or line."""
-    set_cell(SURVIVAL, 2, "median", "9.5")(built_clone)  # PFS 9.5 (95% CI 3.01-7.59)
+    path = built_clone / SURVIVAL  # every statement of the overall median PFS (5.3, 95% CI 3.01-7.59) becomes 9.5
+    rows = _rows(path)
+    pfs = [i for i, r in enumerate(rows) if i and r[1] == "all" and r[2] == "PFS" and r[rows[0].index("ci_upper")] == "7.59"]
+    assert pfs, "test set-up: no overall PFS row with CI 3.01-7.59"
+    for i in pfs:
+        rows[i][rows[0].index("median")] = "9.5"
+    _write_rows(path, rows)
     result = snakemake(built_clone, timeout=900)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     audit = list(csv.DictReader((built_clone / "results/audit/anlo_crc.csv").open(encoding="utf-8")))
@@ -572,7 +578,7 @@ def test_median_outside_its_ci_is_audited_and_left_out_with_its_reason(built_clo
     inputs = list(csv.DictReader((built_clone / "results/pooled/inputs.csv").open(encoding="utf-8")))
     left_out = [r for r in inputs if r["outcome"] == "median_PFS" and r["study_id"] == "anlo_crc" and r["subgroup"] == "all"]
     assert len(left_out) == 1 and "outside its CI" in left_out[0]["excluded"] and left_out[0]["sei"] == ""
-    assert "survival.csv:2" in left_out[0]["excluded"]
+    assert "anlo_crc/survival.csv:" in left_out[0]["excluded"]
     log = (built_clone / "logs/pool_inputs/pool_inputs.log").read_text(encoding="utf-8")
     assert "median_PFS, all, anlo_crc: left out of the pooling" in log
     estimates = list(csv.DictReader((built_clone / "results/pooled/estimates.csv").open(encoding="utf-8")))
