@@ -30,16 +30,27 @@ include: "workflow/rules/evidence.smk"
 include: "workflow/rules/report.smk"
 
 
+# Every file README.md lists as an output is a target, so that a deleted one comes back.
 rule all:
     input:
         clean_outputs(),
+        expand("results/audit/{study}.csv", study=STUDIES),
         "results/audit/audit.csv",
+        "results/audit/summary.csv",
         "results/audit/findings.csv",
-        "results/pooled/estimates.csv",
+        "results/pooled/inputs.csv",
+        rules.pool_gather.output,
         rules.figures_forest.output,
         rules.figures_summary.output,
+        rules.figure_rulegraph.output,
         rules.figures_evidence.output,
         "results/evidence/changelog.csv",
-        "results/report/report.html",
-        "results/report/report.pdf",
+        rules.report_render.output,
     default_target: True
+
+
+# A run that fails after some jobs rewrote their outputs must not leave results/ mixing
+# two states of the data (new audit tables beside the old report): the outputs of the
+# jobs it planned but did not finish, which belong to the older state, are removed.
+onerror:
+    remove_outputs_of_older_state()

@@ -1,6 +1,7 @@
 """The pooled analysis: what enters it (inputs) and how studies are grouped
 (subgroups, sensitivity analyses, k = 1 and k = 2 handling)."""
 
+import io
 import math
 
 import numpy as np
@@ -122,3 +123,98 @@ def test_seed_inputs_are_traceable(cleaned, cleaned_by_study):
     assert tierney["sei"] == pytest.approx(1 / math.sqrt(v))
     assert tierney["yi"] == pytest.approx(1.669592 / math.sqrt(v), rel=1e-5)  # z for p = 0.095, HR > 1
     assert tierney["approximation"] and "Tierney" in tierney["source"]
+
+
+# --------------------------------------------------------------------------- inputs (issue 11)
+
+from tkimeta.pooling.inputs import Context, build_inputs  # noqa: E402
+from tkimeta.stats.distributions import critical_value  # noqa: E402
+
+_STUDIES = {
+    "anlo_crc": {"role": "single_arm", "cancer": "colorectal"},
+    "anlo_sts": {"role": "single_arm", "cancer": "soft_tissue_sarcoma"},
+    "fruq_crc": {"role": "single_arm", "cancer": "colorectal"},
+    "nma_crlm": {"role": "context", "cancer": "colorectal"},
+    "anlo_escc": {"role": "single_arm", "cancer": "esophageal_squamous"},
+}
+_AE_TERMS = ["hypertension", "fatigue"]
+
+
+def _build(cleaned, level=0.95, edit=None):
+    tables = {kind: frame.copy() for kind, frame in cleaned.items()}
+    if edit:
+        edit(tables)
+    return build_inputs(tables, Context(_STUDIES, "evaluable", level), None, _AE_TERMS)
+
+
+def test_printed_interval_level_is_the_rows_not_the_configs(cleaned):
+    """pooling.ci_level sets only the level of the intervals we compute: the SE taken from
+    a printed CI (median, landmark, ratio of medians, HR) is the same at 0.90 as at 0.95."""
+    at95, at90 = _build(cleaned, 0.95), _build(cleaned, 0.90)
+    kinds = at95["outcome"].str.match(r"^(median_|landmark_|RoM_|HR_)")
+    assert kinds.sum() >= 8
+    pd.testing.assert_series_equal(at95.loc[kinds, "sei"], at90.loc[kinds, "sei"])
+    pd.testing.assert_series_equal(at95.loc[kinds, "yi"], at90.loc[kinds, "yi"])
+
+
+def test_a_rows_own_ci_level_is_used(cleaned):
+    """A median printed with an 80% CI: its SE is the 95% one times z(0.975)/z(0.90)."""
+    def eighty(tables):
+        survival = tables["survival"]
+        survival.loc[(survival["study_id"] == "anlo_crc") & (survival["ci_level"] == "95"), "ci_level"] = "80"
+
+    base, changed = _build(cleaned), _build(cleaned, edit=eighty)
+    pick = (base["outcome"] == "median_PFS") & (base["study_id"] == "anlo_crc") & (base["subgroup"] == "all")
+    ratio = float(base.loc[pick, "sei"].iloc[0]) / float(changed.loc[pick, "sei"].iloc[0])
+    assert ratio == pytest.approx(critical_value(0.80) / critical_value(0.95))
+    assert "80% CI" in changed.loc[pick, "source"].iloc[0]
+
+
+def _set(tables, kind, study, match, **values):
+    frame = tables[kind]
+    rows = frame["study_id"] == study
+    for column, value in match.items():
+        rows &= frame[column] == value
+    assert rows.any(), f"test set-up: no {kind} row {match} in {study}"
+    for column, value in values.items():
+        frame.loc[rows, column] = value
+
+
+@pytest.mark.parametrize("kind, match, values, outcome, reason", [
+    ("survival", dict(population="all", endpoint="PFS", preferred="true"), dict(median="9.5"), "median_PFS", "outside its CI"),
+    ("survival", dict(population="all", endpoint="OS", preferred="true"), dict(ci_lower="0"), "median_OS", "positive"),
+    ("landmarks", dict(population="all", endpoint="PFS", time_months="6"), dict(percent="0", ci_lower="0", ci_upper="0"),
+     "landmark_PFS_6m", "0 < lower < rate < upper < 100"),
+    ("landmarks", dict(population="all", endpoint="PFS", time_months="12"), dict(percent="40"),
+     "landmark_PFS_12m", "0 < lower < rate < upper < 100"),
+])
+def test_an_unusable_row_is_left_out_with_its_reason(cleaned, kind, match, values, outcome, reason):
+    """Every row a builder cannot use gives a row with the reason in 'excluded' (no
+    silent drop, no crash), without yi/sei, so that the pooling leaves it out."""
+    built = _build(cleaned, edit=lambda t: _set(t, kind, "anlo_crc", match, **values))
+    mine = built[(built["outcome"] == outcome) & (built["study_id"] == "anlo_crc") & (built["subgroup"] == "all")]
+    assert len(mine) == 1 and reason in mine["excluded"].iloc[0], mine.to_dict("records")
+    assert pd.isna(mine["sei"].iloc[0]) or mine["sei"].iloc[0] == ""
+    as_read = pd.read_csv(io.StringIO(built.to_csv(index=False)), keep_default_na=False, na_values=[""])  # as pool_outcome.py
+    estimates, studies, _ = pool_outcome(as_read, outcome, ["reml_hksj"], [], 0.95, 3)
+    assert "anlo_crc" not in set(studies.loc[studies["subgroup"] == "all", "study_id"])
+    overall = estimates[estimates["subgroup"] == "all"]
+    assert not any("anlo_crc" in s.split(";") for s in overall["studies"].astype(str))
+
+
+def test_more_responders_than_patients_is_left_out(cleaned):
+    def too_many(tables):
+        counts = tables["response_counts"]
+        counts.loc[(counts["study_id"] == "anlo_crc") & (counts["category"] == "SD"), "count"] = "60"
+    built = _build(cleaned, edit=too_many)
+    dcr = built[(built["outcome"] == "DCR") & (built["study_id"] == "anlo_crc") & (built["subgroup"] == "all")]
+    # the categories now add up to more than n: no DCR can be read from them, and the row says so
+    assert len(dcr) == 1 and "do not give DCR" in dcr["excluded"].iloc[0]
+    assert not any(r["outcome"] == "DCR" and r["study_id"] == "anlo_crc" and r["excluded"] == ""
+                   for r in built.to_dict("records"))
+
+
+def test_outcome_whose_every_study_is_left_out_says_so():
+    rows = pd.DataFrame([dict(_prop("a", np.nan, np.nan), excluded="a reason")])
+    estimates, _, _ = pool_outcome(rows, "ORR", ["glmm"], [], 0.95, 3)
+    assert estimates["k"].iloc[0] == 0 and "left out" in estimates["note"].iloc[0]

@@ -8,13 +8,19 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
+from tkimeta.configcheck import ConfigError, check_ae_terms, check_config_schema
+
+# Every schema error at once, each with its key path and its line in config.yaml
+# (Snakemake's own validate() stops at the first and gives neither).
 try:
-    validate(config, schema="../schemas/config.schema.yaml")
-except WorkflowError as err:  # Snakemake's message does not say which file is wrong
-    raise WorkflowError(f"config.yaml does not match workflow/schemas/config.schema.yaml.\n{err}") from None
+    check_config_schema(
+        config, yaml.safe_load((Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml").read_text()),
+        Path("config.yaml"))
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
 
 from tkimeta.code_inputs import code_inputs
 from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES
@@ -40,8 +46,15 @@ STUDY_CONFIG = {s: config["studies"][s] for s in STUDIES}
 RUN_CONFIG = {**config, "studies": STUDY_CONFIG}
 
 try:
-    RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), STUDIES, skipped=config.get("exclude", []))
+    RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), STUDIES, skipped=config.get("exclude", []),
+                                  seed_files={s: entry["seed_file"] for s, entry in STUDY_CONFIG.items()})
 except RawDataError as err:
+    raise WorkflowError(str(err)) from None
+
+# Every configured adverse-event term must be a harmonised term some study prints.
+try:
+    check_ae_terms(config["outcomes"]["ae_terms"], RAW_TABLES, Path("config.yaml"))
+except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 # Every pooled outcome, in config order, and the method set (config pooling section)
@@ -109,3 +122,20 @@ def report_figures():
     for source in sorted((WORKFLOW_ROOT / "report").glob("*.qmd")):
         found += re.findall(r"\]\((figures/[^)\s]+)\)", source.read_text(encoding="utf-8"))
     return [f"results/{figure}" for figure in dict.fromkeys(found)]
+
+
+def remove_outputs_of_older_state():
+    """After a failed run: if any job finished (results/ now holds some new outputs),
+    remove the existing outputs of every job the run planned but did not finish, so that
+    what remains is consistent with its inputs and the next run rebuilds the rest."""
+    dag = workflow.dag
+    planned = list(dag.needrun_jobs(exclude_finished=False))
+    if not any(dag.finished(job) for job in planned):
+        return  # nothing was rewritten: results/ is as it was
+    stale = sorted({str(f) for job in planned if not dag.finished(job) for f in job.output if os.path.lexists(f)})
+    for path in stale:
+        os.remove(path)
+    if stale:
+        shown = ", ".join(stale[:8]) + (f" and {len(stale) - 8} more" if len(stale) > 8 else "")
+        print(f"The run failed after rewriting some results; removed {len(stale)} output(s) of the older state so "
+              f"that results/ does not mix two states of the data (the next run rebuilds them): {shown}", file=sys.stderr)

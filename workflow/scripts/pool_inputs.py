@@ -13,6 +13,8 @@ def main(smk, log):
     ctx = Context(studies=smk.params.studies, response_denominator=smk.params.response_denominator,
                   ci_level=smk.params.ci_level)
     inputs = build_inputs(tables, ctx, read_text_csv(smk.input.audit), smk.params.ae_terms)
+    for row in inputs[inputs["excluded"] != ""].itertuples():
+        log.warning("%s, %s, %s: left out of the pooling: %s", row.outcome, row.subgroup, row.study_id, row.excluded)
     write_csv(inputs, smk.output.inputs)
     log.info("%d study contributions to %d outcomes", len(inputs), inputs["outcome"].nunique())
 

@@ -38,9 +38,9 @@ def main(smk, log):
     write_text(yaml.safe_dump(variables, sort_keys=True, allow_unicode=True), smk.output.variables)
 
     sizes = A.study_sizes(characteristics)
-    findings = (summary_of_findings(estimates, config["certainty"]["outcomes"], primary, rob, sizes, config)
+    certainty = (summary_of_findings(estimates, config["certainty"]["outcomes"], primary, rob, sizes, config)
                 if "certainty" in config else [])
-    grade, grade_notes = A.grade_table(findings)
+    grade, grade_notes = A.grade_table(certainty)
     pooled_ids = [s for s, c in config["studies"].items() if c["role"] == "single_arm"]
     denominators = denominator_sensitivity(
         read_text_csv(i.response_counts), pooled_ids, response_measures(config["outcomes"]["response"]),
@@ -93,12 +93,12 @@ def main(smk, log):
     write_text("```yaml\n" + Path(smk.input.config).read_text(encoding="utf-8") + "```\n", smk.output.config)
     conclusions = P.liver_conclusions(estimates, liver_outcomes, primary, config, sizes)
     prose = {
-        "bottom_line": P.bottom_line(conclusions, config, sizes, {f["outcome"]: f["certainty"] for f in findings}),
+        "bottom_line": P.bottom_line(conclusions, config, sizes, {f["outcome"]: f["certainty"] for f in certainty}),
         "conclusions": P.conclusions_section(conclusions),
         "evidence": P.evidence_text(config, sizes),
         "liver_intro": P.liver_intro(estimates, liver_outcomes, config),
         "study_references": A.study_references(characteristics, config),
-        "grade_notes": A.footnotes_markdown(grade_notes) if findings else "No certainty rules are configured (config.yaml `certainty`).\n",
+        "grade_notes": A.footnotes_markdown(grade_notes) if certainty else "No certainty rules are configured (config.yaml `certainty`).\n",
     }
     for name, text in prose.items():
         write_text(text, getattr(smk.output, name))

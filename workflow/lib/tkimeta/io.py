@@ -4,7 +4,9 @@ Every CSV the workflow writes goes through :func:`write_csv`: UTF-8, LF line end
 a fixed column order, text cells written as they are (the cleaned tables keep printed
 numbers as printed text) and floats with a fixed format, so that a rerun gives the
 same bytes. Files are written to a temporary name and renamed, so an interrupted run
-never leaves a half-written output behind.
+never leaves a half-written output behind; they get the permissions of any file the
+user creates (0666 less the umask), not mkstemp's private 0600, so that group folders
+on a cluster stay shared.
 """
 
 from __future__ import annotations
@@ -38,9 +40,17 @@ def write_text(text: str, path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~file_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_umask() -> int:
+    """The process umask (read by setting it and setting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -19,8 +19,11 @@ validate at parse time without importing pandas.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +34,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from .tables import STUDY_TABLES
+from .vocab import POPULATIONS
 
 # The data model of the raw tables is part of the library (package data).
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -43,6 +47,11 @@ _MAX_PROBLEMS_SHOWN = 50
 # CSV files may end lines with LF, CRLF or a lone CR; count lines the way the parser does.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+#: The longest cell the csv module reads (its default field limit); anything longer is
+#: not a typed value.
+_FIELD_LIMIT = csv.field_size_limit()
+#: Columns whose tokens name a population, checked against :data:`tkimeta.vocab.POPULATIONS`.
+_POPULATION_COLUMNS = ("population",)
 
 
 @dataclass(frozen=True)
@@ -174,9 +183,10 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        records = []
-        for fields in reader:
-            records.append((reader.line_num, fields))
+        records, read = [], 0
+        for fields in reader:  # a record's line is where it starts (a quoted cell may span lines)
+            records.append((read + 1, fields))
+            read = reader.line_num
     except csv.Error as err:
         problems.append(_csv_problem(text, shown, reader.line_num, err))
         return None, problems
@@ -217,6 +227,11 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
         typed: dict[str, object] = {}
         row_ok = True
         for column, cell in row.items():
+            control = _control_character(cell)
+            if control:
+                problems.append(Problem(shown, line, column, control))
+                row_ok = False
+                continue
             if cell != cell.strip():
                 problems.append(Problem(shown, line, column, f"'{cell}' has leading or trailing spaces"))
                 row_ok = False
@@ -239,8 +254,14 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
             column = str(error.path[0]) if error.path else None
             problems.append(Problem(shown, line, column, _describe(error, row.get(column, ""))))
             row_ok = False
+        for column in _POPULATION_COLUMNS:
+            if column in typed and typed[column] not in POPULATIONS:
+                problems.append(Problem(shown, line, column, _unknown_population(typed[column])))
+                row_ok = False
         printed_unreadable = {item.partition("=")[0] for item in row.get("unparsed", "").split(";") if item}
-        problems.extend(_cross_column_problems(schema, typed, printed_unreadable, shown, line))
+        # a cell that was given but is invalid is reported once, as invalid, not also as missing
+        given = printed_unreadable | {c for c, cell in row.items() if cell != ""}
+        problems.extend(_cross_column_problems(schema, typed, given, shown, line))
         problems.extend(_unparsed_problems(row, types, shown, line))
         if key_columns and row_ok:
             key = tuple(row[c] for c in key_columns)
@@ -255,6 +276,29 @@ def read_table(path: Path, kind: str, shown_as: str | None = None, schema_dir: P
     return table, problems
 
 
+def _control_character(cell: str) -> str | None:
+    """Why a cell holding a control or invisible format character is refused, or None.
+
+    A NUL, an escape sequence, a line break inside a quoted cell or a zero-width or
+    bidirectional-override character is never part of a typed value, and would reach
+    the cleaned tables unseen."""
+    for position, char in enumerate(cell, start=1):
+        if char == "\t" and position in (1, len(cell)):
+            continue  # reported as a leading or trailing space
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            name = unicodedata.name(char, "control character")
+            return (f"a control character U+{ord(char):04X} ({name.lower()}) at character {position} of the cell; "
+                    "retype the value (it may come from a copy-paste)")
+    return None
+
+
+def _unknown_population(token: str) -> str:
+    close = difflib.get_close_matches(token, sorted(POPULATIONS), n=1, cutoff=0.8)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (f"'{token}' is not a known population{hint}; a new subgroup must be added to "
+            "tkimeta.vocab.POPULATIONS first, so that a typo never becomes a subgroup of its own")
+
+
 def _csv_problem(text: str, shown: str, line: int, err: csv.Error) -> Problem:
     """Locate a CSV syntax error where the curator can fix it.
 
@@ -262,6 +306,13 @@ def _csv_problem(text: str, shown: str, line: int, err: csv.Error) -> Problem:
     stops at is useless; the first line with an odd number of quote characters is
     where the quote was opened.
     """
+    if "field larger than field limit" in str(err):
+        for number, content in enumerate(_LINE_BREAK.split(text), start=1):
+            if len(content) > _FIELD_LIMIT:
+                line = number
+                break
+        return Problem(shown, line, None, f"a cell is too long (over {_FIELD_LIMIT:,} characters); "
+                                          "no typed value is that long: was something pasted in by mistake?")
     for number, content in enumerate(_LINE_BREAK.split(text), start=1):
         if content.count('"') % 2:
             return Problem(shown, number, None, "a quote opened on this line is never closed (stray '\"'?)")
@@ -274,30 +325,46 @@ def _describe(error, cell: str) -> str:
         return f"'{cell}' is not one of: {', '.join(map(str, error.validator_value))}"
     if error.validator == "pattern":
         return f"'{cell}' does not match the allowed form {error.validator_value}"
-    if error.validator in ("minimum", "exclusiveMinimum"):
+    if error.validator == "exclusiveMinimum" and error.validator_value == 0:
+        return f"{cell} must be positive (greater than 0)"
+    if error.validator == "exclusiveMinimum":
+        return f"{cell} must be greater than {error.validator_value}"
+    if error.validator == "minimum":
         return f"{cell} is below the allowed minimum {error.validator_value}"
     if error.validator in ("maximum", "exclusiveMaximum"):
         return f"{cell} is above the allowed maximum {error.validator_value}"
-    if error.validator in ("minLength", "maxLength"):
-        return f"text length outside the allowed range ({error.validator} {error.validator_value})"
+    if error.validator == "maxLength":
+        return f"the text is too long ({len(cell):,} characters; at most {error.validator_value})"
+    if error.validator == "minLength":
+        return f"the text is too short ({len(cell)} characters; at least {error.validator_value})"
     if error.validator == "additionalProperties":
         return error.message
     return error.message
 
 
-def _cross_column_problems(schema: dict, typed: dict, unreadable: set[str], shown: str, line: int) -> list[Problem]:
+def _cross_column_problems(schema: dict, typed: dict, given: set[str], shown: str, line: int) -> list[Problem]:
+    """The rules between columns. ``given`` are the columns with a cell (valid or not) or
+    an ``unparsed`` entry: a value printed unreadably, or typed wrongly and reported as
+    such, was still given."""
     problems = []
     for group in schema.get("x-any-of", []):
-        # A value printed unreadably (kept in `unparsed`) was still printed.
-        if not any(c in typed or c in unreadable for c in group):
+        if not any(c in typed or c in given for c in group):
             problems.append(Problem(shown, line, group[0], f"at least one of {', '.join(group)} must be given"))
     for low, high in schema.get("x-less-or-equal", []):
         if low in typed and high in typed and typed[low] > typed[high]:
             problems.append(
                 Problem(shown, line, low, f"{low} {typed[low]:g} is greater than {high} {typed[high]:g} (bounds reversed?)")
             )
+    for low, high in schema.get("x-less-than", []):
+        if low in typed and high in typed and typed[low] == typed[high]:
+            problems.append(Problem(shown, line, low, f"{low} equals {high} ({typed[low]:g}): an interval of zero width "
+                                                     "is not a printed CI"))
+    for part, whole in schema.get("x-at-most", []):
+        if part in typed and whole in typed and typed[part] > typed[whole]:
+            problems.append(Problem(shown, line, part, f"{part} {typed[part]:g} is greater than {whole} {typed[whole]:g}"
+                                                      f" (a {part} cannot exceed {whole})"))
     for present, needed in schema.get("x-requires", []):
-        if present in typed and needed not in typed:
+        if present in typed and needed not in typed and needed not in given:
             problems.append(Problem(shown, line, needed, f"required when {present} is given"))
     return problems
 
@@ -317,20 +384,29 @@ def _unparsed_problems(row: dict[str, str], types: dict[str, str], shown: str, l
 
 
 def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCHEMA_DIR,
-                     skipped: Sequence[str] = ()) -> dict[str, list[Table]]:
+                     skipped: Sequence[str] = (), seed_files: dict[str, str] | None = None) -> dict[str, list[Table]]:
     """Validate every raw table under ``raw_dir`` (one folder per study).
 
     Returns the tables by kind. Raises :class:`RawDataError` listing every problem of
-    every file (unknown files and folders included) if anything is wrong. Folders of
-    ``skipped`` studies (registered, but left out of this run) are not read.
+    every file (unknown files and folders included) if anything is wrong: a study of
+    ``study_ids`` without its folder is one (it would drop out of every outcome
+    unseen), a symbolic link is another (a table is read only from a real file of the
+    study's folder). Folders of ``skipped`` studies (registered, but left out of this
+    run) are not read. ``seed_files`` (study -> the seed_file config.yaml registers)
+    must match every row's ``seed_file``.
     """
     raw_dir = Path(raw_dir)
     problems: list[Problem] = []
     tables: dict[str, list[Table]] = {kind: [] for kind in STUDY_TABLES}
     if not raw_dir.is_dir():
-        raise RawDataError([Problem(str(raw_dir), None, None, "raw data folder not found")])
+        raise RawDataError([Problem(_shown(raw_dir, raw_dir), None, None, "raw data folder not found")])
+    found_studies = set()
     for entry in sorted(raw_dir.iterdir()):
         shown = _shown(entry, raw_dir)
+        if entry.is_symlink():
+            problems.append(Problem(shown, None, None, f"a symbolic link (to {entry.resolve()}); data/raw/ holds real "
+                                                       "folders and files only, so that nothing outside it is read"))
+            continue
         if entry.is_file():
             if entry.suffix == ".csv":
                 problems.append(Problem(shown, None, None, "a table outside a study folder; move it into data/raw/<study_id>/"))
@@ -346,8 +422,13 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
             problems.append(Problem(shown, None, None, f"a study folder not registered in config.yaml; add '{entry.name}' under 'studies' "
                                                        f"(registered: {', '.join(study_ids)})"))
             continue
+        found_studies.add(entry.name)
         for path in sorted(entry.iterdir()):
             shown = _shown(path, raw_dir)
+            if path.is_symlink():  # refused before it is opened: never follow it out of data/raw/
+                problems.append(Problem(shown, None, None, "a symbolic link; a study folder holds only real CSV files "
+                                                           "(copy the table in instead of linking it)"))
+                continue
             if not path.is_file():  # a folder, a dangling link or a pipe: nothing to read (or a hang)
                 problems.append(Problem(shown, None, None, "not a regular file; a study folder holds only CSV tables"))
                 continue
@@ -358,6 +439,8 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
             problems.extend(found)
             if table is None:
                 continue
+            expected_seed = (seed_files or {}).get(entry.name)
+            other_seed = []
             for row, line in zip(table.rows, table.lines):
                 if row["study_id"] and row["study_id"] not in study_ids and row["study_id"] not in skipped:
                     problems.append(Problem(shown, line, "study_id",
@@ -365,7 +448,19 @@ def validate_raw_dir(raw_dir: Path, study_ids: list[str], schema_dir: Path = SCH
                                             f"under 'studies' (registered: {', '.join(study_ids)})"))
                 elif row["study_id"] and row["study_id"] != entry.name:
                     problems.append(Problem(shown, line, "study_id", f"'{row['study_id']}' in the folder of '{entry.name}'"))
+                if expected_seed and row.get("seed_file") and row["seed_file"] != expected_seed:
+                    other_seed.append((line, row["seed_file"]))
+            if other_seed:  # one problem per file: typically every row, from one wrong entry in config.yaml
+                line, seed = other_seed[0]
+                problems.append(Problem(shown, line, "seed_file", f"'{seed}' but config.yaml registers '{expected_seed}' as the "
+                                                                  f"seed file of {entry.name} ({len(other_seed)} of "
+                                                                  f"{len(table.rows)} rows differ)"))
             tables[path.stem].append(table)
+    for study in study_ids:
+        if study not in found_studies and not (raw_dir / study).is_symlink():
+            problems.append(Problem(_shown(raw_dir / study, raw_dir), None, None,
+                                    f"no folder for study '{study}', which config.yaml registers; add its tables, or "
+                                    "list it under 'exclude' to leave it out of this run"))
     problems.extend(_unmapped_terms(tables, raw_dir))
     if problems:
         raise RawDataError(problems)
@@ -387,7 +482,11 @@ def _unmapped_terms(tables: dict[str, list[Table]], raw_dir: Path) -> list[Probl
 
 
 def _shown(path: Path, raw_dir: Path) -> str:
-    """Path as the user knows it: relative to the raw folder's parent's parent when possible."""
+    """Path as the user knows it: relative to the raw folder's parent's parent when
+    possible; under a raw folder configured outside the working directory
+    (``raw_dir: ../../etc``) the real path, so that it is plain which files were read."""
+    if not raw_dir.is_absolute() and os.pardir in Path(os.path.normpath(raw_dir)).parts:
+        return f"{path} (that is {os.path.realpath(path)})"
     try:
         return str(path.relative_to(raw_dir.parent.parent))
     except ValueError:

@@ -46,6 +46,24 @@ OVERALL = "all"
 LIVER_SUBGROUPS = ("liver_met", "no_liver_met")
 #: Every subgroup, in the order the pooled results are computed and written.
 SUBGROUPS = (OVERALL, *LIVER_SUBGROUPS)
+#: Every population token a raw table may use (its ``population`` column): the pooled
+#: subgroups and the papers' other subgroups, audited but not pooled. The list is closed
+#: so that a typo (``liver_mets``) is refused by validation rather than becoming a
+#: subgroup of its own that nothing pools; a paper's new subgroup is added here.
+POPULATIONS = frozenset(SUBGROUPS) | frozenset("""
+    age_ge60 age_ge_60 age_gt_63 age_lt60 age_lt_60 age_lt_63 anlotinib_10mg anlotinib_12mg asps
+    braf_v600e_wild_type camrelizumab combined_radiotherapy_no combined_radiotherapy_yes ecog_0 ecog_0_1
+    ecog_1 ecog_1_2 ecog_2 female high_albumin high_cea high_nlr high_risk intermediate_risk left_sided
+    liver_limited lms low_albumin low_cea low_nlr low_risk lps lung_met male met_sites_gt3 met_sites_gt_3
+    met_sites_le3 met_sites_lt_3 metastatic_sites_1 metastatic_sites_gt_1 mmr_unknown multiple_site
+    no_lung_met no_prior_anti_egfr non_asps other_subtypes pembrolizumab pmmr primary_not_resected
+    primary_resected primary_site_lower primary_site_middle primary_site_upper prior_anti_egfr
+    prior_anti_egfr_no prior_anti_egfr_yes prior_anti_vegf prior_anti_vegf_no prior_anti_vegf_yes
+    prior_ici_no prior_ici_yes prior_lines_1 prior_lines_2 prior_lines_2plus prior_lines_3plus
+    prior_lines_ge_3rd prior_lines_lt_3rd prior_surgery_no prior_surgery_yes ras_mutant ras_wild_type
+    right_sided sintilimab ss surgery_no surgery_yes time_first_line_ge_18m time_first_line_lt_18m
+    tislelizumab
+""".split())
 #: The order figures and tables show subgroups in: the split first, all patients last
 #: (the overall estimate closes a subgroup forest plot).
 SUBGROUP_DISPLAY_ORDER = (*LIVER_SUBGROUPS, OVERALL)

@@ -386,8 +386,28 @@ def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
 def _audit_landmarks(audit: _Audit, landmarks: pd.DataFrame) -> None:
     if landmarks.empty:
         return
+    for row in landmarks.itertuples():
+        if row.ci_lower != "" and row.ci_upper != "":
+            audit.add(landmark_within_ci(row.percent, row.ci_lower, row.ci_upper), "landmark_within_ci",
+                      f"{row.endpoint} rate at {row.time_months} months", row.population, row.location, row.row_id)
     _across_locations(audit, landmarks, ["population", "endpoint", "time_months"], "percent",
                       lambda k: f"{k[1]} rate at {k[2]} months", lambda k: k[0])
+
+
+def landmark_within_ci(percent: str, lower: str, upper: str) -> CheckResult:
+    """A landmark rate must lie inside its CI, and a CI must have width (a printed
+    "0% (0-0)" is not a Kaplan-Meier interval): otherwise a discrepancy, which the pooling
+    also leaves out with its reason."""
+    p, lo, hi = float(percent), float(lower), float(upper)
+    reported = f"{percent}% ({lower}-{upper})"
+    if lo == hi:
+        return CheckResult("discrepancy", reported, "CI of zero width",
+                           f"rate {percent}% with a CI of zero width ({lower}-{upper}%)", "landmark_within_ci")
+    if not lo <= p <= hi:
+        return CheckResult("discrepancy", reported, "rate outside CI",
+                           f"rate {percent}% outside its CI {lower}-{upper}%", "landmark_within_ci")
+    return CheckResult("consistent", reported, "rate within CI", f"rate {percent}% within its CI {lower}-{upper}%",
+                       "landmark_within_ci")
 
 
 def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:

@@ -201,10 +201,17 @@ def save_figure(fig: Figure, target, *, formats: Iterable[str] = ("png", "pdf"),
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o666 & ~_umask())  # as any file the user creates (the umask), not 0600
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         written.append(path)
     return written
+
+
+def _umask() -> int:
+    """The process umask (as tkimeta.io.file_umask; set and set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -246,8 +246,14 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
     primary analysis runs every method.
     """
     own = inputs[inputs["outcome"] == outcome]
+    if "excluded" in own.columns:  # studies that report the outcome but cannot enter it (reason in inputs.csv)
+        left_out = own[own["excluded"].fillna("") != ""]
+        own = own[own["excluded"].fillna("") == ""]
+    else:
+        left_out = own.iloc[:0]
     if own.empty:
-        empty_note = "no study reports this outcome"
+        empty_note = ("no study reports this outcome" if left_out.empty else
+                      f"every reporting study is left out ({', '.join(left_out['study_id'])}; reasons in inputs.csv)")
         estimates = pd.DataFrame([dict(outcome=outcome, subgroup=OVERALL, analysis=PRIMARY, method=methods[0], k=0,
                                        pooled=False, scale="", studies="", note=empty_note)], columns=ESTIMATE_COLUMNS)
         return estimates, pd.DataFrame(columns=STUDY_COLUMNS), pd.DataFrame(columns=SUBGROUP_COLUMNS)

@@ -8,7 +8,16 @@ where it came from:
   of medians, odds ratios): ``yi`` and ``sei``, with the printed estimate and CI kept
   for display;
 * ``source`` says how the numbers were obtained (which table row, which SE formula) and
-  ``approximation`` flags SEs that rest on an assumption rather than a printed CI.
+  ``approximation`` flags SEs that rest on an assumption rather than a printed CI;
+* ``excluded`` is empty for a row that enters the pooling; for a study that reports the
+  outcome but whose printed numbers cannot be used (a median outside its CI, a CI of
+  zero width, more responders than patients, ...) it says why, and the row carries no
+  ``yi``/``sei``/``events``. Such rows stay visible, never silently dropped, and the
+  pooling leaves them out.
+
+The level of a printed interval is the row's own (``ci_level``, via
+:func:`tkimeta.clean.ci_level_fraction`); ``Context.ci_level`` is only the level of the
+intervals computed here (ratio of medians, Tierney HR, odds ratios).
 
 Numbers are never invented. Two derivations are made, both labelled: a best-response
 category that a paper does not print counts as zero only when the printed categories
@@ -26,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..audit.proportion_checks import grim_candidates
-from ..clean import ci_level_fraction, location_rank, responders
+from ..clean import RESPONSE_MEASURES, ci_level_fraction, location_rank, responders
 from ..stats import distributions as D
 from ..stats import effects as fx
 from ..stats.proportions import logit
@@ -34,7 +43,7 @@ from ..vocab import KIND_FAMILY, LIVER_SUBGROUPS, SUBGROUPS, outcome_kind
 
 INPUT_COLUMNS = [
     "outcome", "family", "subgroup", "study_id", "cancer", "events", "n", "yi", "sei",
-    "estimate", "ci_lower", "ci_upper", "approximation", "source",
+    "estimate", "ci_lower", "ci_upper", "approximation", "source", "excluded",
 ]
 
 #: Grade bands that count as "grade 3 or higher", best coverage first.
@@ -65,6 +74,11 @@ def _row(outcome, kind, subgroup, study, ctx, **values) -> dict:
                cancer=ctx.studies[study]["cancer"], approximation=False)
     row.update(values)
     return row
+
+
+def _left_out(outcome, kind, subgroup, study, ctx, reason, source="") -> dict:
+    """A study that reports ``outcome`` but cannot enter its pooling, with the reason."""
+    return _row(outcome, kind, subgroup, study, ctx, source=source, excluded=reason)
 
 
 def _preferred(frame: pd.DataFrame) -> pd.DataFrame:
@@ -128,6 +142,15 @@ def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str)
                     overall = (int(r.count), int(r.n), f"{measure} printed as {r.count}/{r.n}, {r.location} ({r.row_id})")
                     break
         if overall is None:
+            if measure in RESPONSE_MEASURES and (own["population"] == "all").any():
+                rows.append(_left_out(measure, "response", "all", study, ctx,
+                                      f"the printed best-response categories do not give {measure} (a category "
+                                      "not printed and the printed ones do not add up to n)",
+                                      ";".join(own.loc[own["population"] == "all", "row_id"])))
+            continue
+        if overall[0] > overall[1]:
+            rows.append(_left_out(measure, "response", "all", study, ctx,
+                                  f"{overall[0]} responders of {overall[1]} patients (more than n)", overall[2]))
             continue
         rows.append(_row(measure, "response", "all", study, ctx, events=overall[0], n=overall[1], source=overall[2]))
         rows += _liver_split(rates, tables["baseline"], study, measure, overall, ctx)
@@ -151,6 +174,9 @@ def _liver_split(rates, baseline, study, measure, overall, ctx) -> list[dict]:
     if split is None:
         return []
     e_a, n_a, e_b, n_b = split
+    if e_a > n_a or e_b > n_b:
+        reason = f"subgroup counts {e_a}/{n_a} and {e_b}/{n_b}: more events than patients"
+        return [_left_out(measure, "response", g, study, ctx, reason, how) for g in LIVER_SUBGROUPS]
     return [
         _row(measure, "response", "liver_met", study, ctx, events=e_a, n=n_a, source=how),
         _row(measure, "response", "no_liver_met", study, ctx, events=e_b, n=n_b, source=how),
@@ -192,8 +218,12 @@ def _survival_row(survival, study, population, endpoint):
     return rows.iloc[0] if len(rows) else None
 
 
-def log_median(row, audit, level) -> fx.LogEstimate | None:
-    """Log median and SE: from the CI on the audited scale, else events, else one bound."""
+def log_median(row, audit) -> fx.LogEstimate | None:
+    """Log median and SE: from the CI on the audited scale, else events, else one bound.
+
+    The level of the printed CI is the row's own (``ci_level``, 95 when not printed),
+    never the configured level of the intervals this analysis reports."""
+    level = ci_level_fraction(row["ci_level"])
     median, lower, upper, events = (_num(row[c]) for c in ["median", "ci_lower", "ci_upper", "events"])
     if median is None:
         return None
@@ -205,8 +235,12 @@ def log_median(row, audit, level) -> fx.LogEstimate | None:
         est = fx.log_median_with_se(median, events=events, level=level)
         return fx.LogEstimate(est.estimate, est.se, "SE from events (exponential approximation)", True)
     bound = lower if lower is not None else upper
-    if bound is None or bound == median:
-        return None
+    if bound is None:
+        raise ValueError("a median without CI bounds or events: no SE can be derived")
+    if bound == median:
+        raise ValueError(f"the only CI bound printed equals the median ({median:g}): no SE can be derived")
+    if bound <= 0 or median <= 0:
+        raise ValueError(f"median {median:g} with a CI bound of {bound:g}: a log-scale SE needs both above 0")
     z = D.critical_value(level)
     se = abs(math.log(median) - math.log(bound)) / z
     which = "lower" if lower is not None else "upper"
@@ -221,7 +255,12 @@ def median_inputs(tables, ctx, endpoint, audit) -> list[dict]:
             row = _survival_row(tables["survival"], study, population, endpoint)
             if row is None:
                 continue
-            est = log_median(row, audit, ctx.ci_level)
+            try:
+                est = log_median(row, audit)
+            except ValueError as err:
+                rows.append(_left_out(outcome, "medians", population, study, ctx, f"{err} ({row['row_id']})",
+                                      f"{row['location']} ({row['row_id']})"))
+                continue
             if est is None:
                 continue
             rows.append(_row(outcome, "medians", population, study, ctx, yi=est.estimate, sei=est.se,
@@ -238,7 +277,12 @@ def ratio_of_medians_inputs(tables, ctx, endpoint, audit) -> list[dict]:
         pair = [_survival_row(tables["survival"], study, p, endpoint) for p in LIVER_SUBGROUPS]
         if any(p is None for p in pair):
             continue
-        estimates = [log_median(p, audit, ctx.ci_level) for p in pair]
+        try:
+            estimates = [log_median(p, audit) for p in pair]
+        except ValueError as err:
+            rows.append(_left_out(outcome, "contrasts", "all", study, ctx, f"a median cannot be used: {err}",
+                                  f"{pair[0]['row_id']}; {pair[1]['row_id']}"))
+            continue
         if any(e is None for e in estimates):
             continue
         ratio = fx.log_ratio_of_medians(math.exp(estimates[0].estimate), estimates[0].se,
@@ -269,7 +313,14 @@ def hazard_ratio_inputs(tables, ctx, endpoint) -> list[dict]:
             est, lo, hi = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
             if r["level"] == "no" and r["reference"] == "yes":  # orient as liver vs none
                 est, lo, hi = 1 / est, 1 / hi, 1 / lo
-            se = fx.se_log_ratio_from_ci(lo, hi, level=ci_level_fraction(r["ci_level"]))
+            try:
+                se = fx.se_log_ratio_from_ci(lo, hi, level=ci_level_fraction(r["ci_level"]))
+                if not lo <= est <= hi:
+                    raise ValueError(f"HR {est:g} lies outside its CI [{lo:g}, {hi:g}]")
+            except ValueError as err:
+                rows.append(_left_out(outcome, "contrasts", "all", study, ctx, f"{err} ({r['row_id']})",
+                                      f"{r['location']} ({r['row_id']})"))
+                continue
             rows.append(_row(outcome, "contrasts", "all", study, ctx, yi=math.log(est), sei=se, estimate=est,
                              ci_lower=lo, ci_upper=hi,
                              source=f"printed HR ({r['test']}), SE from its CI; {r['location']} ({r['row_id']})"))
@@ -322,6 +373,10 @@ def odds_ratio_inputs(proportion_rows: list[dict], ctx, measure: str) -> list[di
         if len(pair) != 2:
             continue
         a, b = pair["liver_met"], pair["no_liver_met"]
+        if a["excluded"] or b["excluded"]:
+            rows.append(_left_out(f"OR_{measure}_liver", "contrasts", "all", study, ctx,
+                                  f"a subgroup {measure} cannot be used: {a['excluded'] or b['excluded']}", a["source"]))
+            continue
         yi, vi = fx.log_odds_ratio(a["events"], a["n"] - a["events"], b["events"], b["n"] - b["events"])
         yi, se = float(yi), float(np.sqrt(vi))
         rows.append(_row(f"OR_{measure}_liver", "contrasts", "all", study, ctx, yi=yi, sei=se, estimate=math.exp(yi),
@@ -335,7 +390,6 @@ def landmark_inputs(tables, ctx) -> list[dict]:
     """Landmark rates on the logit scale, SE from the printed CI (log-odds symmetric approximation)."""
     landmarks = tables["landmarks"]
     rows = []
-    z = D.critical_value(ctx.ci_level)
     usable = landmarks[landmarks["study_id"].isin(ctx.single_arm) & (landmarks["population"] == "all")
                        & (landmarks["ci_lower"] != "") & (landmarks["ci_upper"] != "")]
     for (endpoint, time), group in usable.groupby(["endpoint", "time_months"], sort=True):
@@ -347,8 +401,13 @@ def landmark_inputs(tables, ctx) -> list[dict]:
             r = own.iloc[0]
             p, lo, hi = (float(r[c]) / 100 for c in ["percent", "ci_lower", "ci_upper"])
             if not 0 < lo < p < hi < 1:
+                rows.append(_left_out(outcome, "landmarks", "all", study, ctx,
+                                      f"rate {r['percent']}% with CI {r['ci_lower']}-{r['ci_upper']}%: the logit SE needs "
+                                      f"0 < lower < rate < upper < 100 ({r['row_id']})",
+                                      f"{r['location']} ({r['row_id']})"))
                 continue
-            se = (logit(hi) - logit(lo)) / (2 * z)
+            # the printed CI's own level, not the configured one
+            se = (logit(hi) - logit(lo)) / (2 * D.critical_value(ci_level_fraction(r["ci_level"])))
             rows.append(_row(outcome, "landmarks", "all", study, ctx, yi=float(logit(p)), sei=float(se),
                              estimate=p, ci_lower=lo, ci_upper=hi, approximation=True,
                              source=f"Kaplan-Meier rate, SE from its CI on the logit scale; {r['location']} ({r['row_id']})"))
@@ -380,4 +439,5 @@ def build_inputs(tables: dict[str, pd.DataFrame], ctx: Context, audit: pd.DataFr
     for measure in ("ORR", "DCR", "CBR"):
         rows += odds_ratio_inputs(proportions, ctx, measure)
     frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
+    frame["excluded"] = frame["excluded"].fillna("")
     return frame

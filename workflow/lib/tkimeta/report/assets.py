@@ -414,7 +414,9 @@ def inputs_table(inputs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     own = inputs[inputs["outcome"].isin(outcomes)]
     rows = []
     for r in own.to_dict("records"):
-        if r["family"] == "proportion":
+        if isinstance(r.get("excluded"), str) and r["excluded"]:
+            value = f"left out: {r['excluded']}"
+        elif r["family"] == "proportion":
             value = f"{int(r['events'])}/{int(r['n'])}"
         else:
             value = f"{math.exp(r['yi']):.2f} (SE of log {r['sei']:.3f})" if r["family"] == "log" else f"{r['estimate']:.3f}"
