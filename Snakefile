@@ -32,6 +32,7 @@ include: "workflow/rules/report.smk"
 
 # Every file README.md lists as an output is a target, so that a deleted one comes back.
 rule all:
+    default_target: True
     input:
         clean_outputs(),
         expand("results/audit/{study}.csv", study=STUDIES),
@@ -46,7 +47,6 @@ rule all:
         rules.figures_evidence.output,
         "results/evidence/changelog.csv",
         rules.report_render.output,
-    default_target: True
 
 
 # A run that fails after some jobs rewrote their outputs must not leave results/ mixing

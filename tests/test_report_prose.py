@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from tkimeta.certainty import judge_imprecision, judge_inconsistency, summary_of_findings
 from tkimeta.report import prose as P

@@ -8,17 +8,17 @@ rule audit_study:
         code=code_of("audit_study.py"),
     output:
         audit="results/audit/{study}.csv",
-    params:
-        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
-    resources:
-        mem_mb=512,
-        runtime=5,
     log:
         "logs/audit_study/{study}.log",
     benchmark:
         "benchmarks/audit_study/{study}.tsv"
     conda:
         "../../envs/audit.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
+    params:
+        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
     script:
         "../scripts/audit_study.py"
 
@@ -28,20 +28,24 @@ rule audit_gather:
         audits=expand("results/audit/{study}.csv", study=STUDIES),
         code=code_of("audit_gather.py"),
     output:
-        audit=report("results/audit/audit.csv", caption="../report/audit_table.rst", category="Tables",
-                     labels={"table": "audit checks"}),
+        audit=report(
+            "results/audit/audit.csv",
+            caption="../report/audit_table.rst",
+            category="Tables",
+            labels={"table": "audit checks"},
+        ),
         summary="results/audit/summary.csv",
-    params:
-        studies=STUDIES,
-    resources:
-        mem_mb=512,
-        runtime=5,
     log:
         "logs/audit_gather/audit_gather.log",
     benchmark:
         "benchmarks/audit_gather/audit_gather.tsv"
     conda:
         "../../envs/audit.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
+    params:
+        studies=STUDIES,
     script:
         "../scripts/audit_gather.py"
 
@@ -52,16 +56,20 @@ rule audit_findings:
         inputs="results/pooled/inputs.csv",
         code=code_of("audit_findings.py"),
     output:
-        findings=report("results/audit/findings.csv", caption="../report/audit_findings.rst", category="Tables",
-                        labels={"table": "audit findings"}),
+        findings=report(
+            "results/audit/findings.csv",
+            caption="../report/audit_findings.rst",
+            category="Tables",
+            labels={"table": "audit findings"},
+        ),
         summary="results/audit/findings_summary.csv",
-    params:
-        studies=STUDIES,
     log:
         "logs/audit_findings/audit_findings.log",
     benchmark:
         "benchmarks/audit_findings/audit_findings.tsv"
     conda:
         "../../envs/audit.yaml"
+    params:
+        studies=STUDIES,
     script:
         "../scripts/audit_findings.py"

@@ -8,17 +8,17 @@ rule clean_study:
         code=code_of("clean_study.py"),
     output:
         **{kind: f"results/clean/studies/{{study}}/{kind}.csv" for kind in CLEAN_TABLES},
-    params:
-        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
-    resources:
-        mem_mb=256,
-        runtime=5,
     log:
         "logs/clean_study/{study}.log",
     benchmark:
         "benchmarks/clean_study/{study}.tsv"
     conda:
         "../../envs/clean.yaml"
+    resources:
+        mem_mb=256,
+        runtime=5,
+    params:
+        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
     script:
         "../scripts/clean_study.py"
 
@@ -29,16 +29,16 @@ rule clean_gather:
         code=code_of("clean_gather.py"),
     output:
         **{kind: f"results/clean/{kind}.csv" for kind in GATHERED_TABLES},
-    params:
-        studies=STUDIES,
-    resources:
-        mem_mb=256,
-        runtime=5,
     log:
         "logs/clean_gather/clean_gather.log",
     benchmark:
         "benchmarks/clean_gather/clean_gather.tsv"
     conda:
         "../../envs/clean.yaml"
+    resources:
+        mem_mb=256,
+        runtime=5,
+    params:
+        studies=STUDIES,
     script:
         "../scripts/clean_gather.py"

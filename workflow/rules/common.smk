@@ -17,8 +17,10 @@ from tkimeta.configcheck import ConfigError, check_ae_terms, check_config_schema
 # (Snakemake's own validate() stops at the first and gives neither).
 try:
     check_config_schema(
-        config, yaml.safe_load((Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml").read_text()),
-        Path("config.yaml"))
+        config,
+        yaml.safe_load((Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml").read_text()),
+        Path("config.yaml"),
+    )
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
@@ -46,8 +48,12 @@ STUDY_CONFIG = {s: config["studies"][s] for s in STUDIES}
 RUN_CONFIG = {**config, "studies": STUDY_CONFIG}
 
 try:
-    RAW_TABLES = validate_raw_dir(Path(config["raw_dir"]), STUDIES, skipped=config.get("exclude", []),
-                                  seed_files={s: entry["seed_file"] for s, entry in STUDY_CONFIG.items()})
+    RAW_TABLES = validate_raw_dir(
+        Path(config["raw_dir"]),
+        STUDIES,
+        skipped=config.get("exclude", []),
+        seed_files={s: entry["seed_file"] for s, entry in STUDY_CONFIG.items()},
+    )
 except RawDataError as err:
     raise WorkflowError(str(err)) from None
 
@@ -96,11 +102,31 @@ def pooling_methods(outcome):
 
 
 REPORT_TABLES = [
-    "studies", "audit_summary", "findings", "audit_findings_summary", "audit_findings", "corrections", "pooled", "liver",
-    "subgroup_tests", "methods", "sensitivity", "inputs", "versions", "minors", "minors_reasons", "grade", "denominators",
+    "studies",
+    "audit_summary",
+    "findings",
+    "audit_findings_summary",
+    "audit_findings",
+    "corrections",
+    "pooled",
+    "liver",
+    "subgroup_tests",
+    "methods",
+    "sensitivity",
+    "inputs",
+    "versions",
+    "minors",
+    "minors_reasons",
+    "grade",
+    "denominators",
     "ae_definitions",
     # generated prose (tkimeta.report.prose)
-    "bottom_line", "conclusions", "evidence", "liver_intro", "study_references", "grade_notes",
+    "bottom_line",
+    "conclusions",
+    "evidence",
+    "liver_intro",
+    "study_references",
+    "grade_notes",
 ]
 
 
@@ -137,5 +163,8 @@ def remove_outputs_of_older_state():
         os.remove(path)
     if stale:
         shown = ", ".join(stale[:8]) + (f" and {len(stale) - 8} more" if len(stale) > 8 else "")
-        print(f"The run failed after rewriting some results; removed {len(stale)} output(s) of the older state so "
-              f"that results/ does not mix two states of the data (the next run rebuilds them): {shown}", file=sys.stderr)
+        print(
+            f"The run failed after rewriting some results; removed {len(stale)} output(s) of the older state so "
+            f"that results/ does not mix two states of the data (the next run rebuilds them): {shown}",
+            file=sys.stderr,
+        )

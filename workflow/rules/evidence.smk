@@ -5,8 +5,10 @@
 EVIDENCE = config.get("evidence", {})
 # Main outcomes (config `evidence: cumulative_outcomes:`) and every liver-metastasis contrast.
 CUMULATIVE_OUTCOMES = [
-    o for o in dict.fromkeys(EVIDENCE.get("cumulative_outcomes", ["ORR", "DCR", "median_PFS", "median_OS"])
-                             + config["outcomes"]["contrasts"])
+    o
+    for o in dict.fromkeys(
+        EVIDENCE.get("cumulative_outcomes", ["ORR", "DCR", "median_PFS", "median_OS"]) + config["outcomes"]["contrasts"]
+    )
     if o in OUTCOMES
 ]
 PREVIOUS_RELEASE = (config.get("changelog") or {}).get("previous") or ""
@@ -21,7 +23,8 @@ _PREVIOUS_DIR = Path(PREVIOUS_RELEASE) if PREVIOUS_RELEASE and Path(PREVIOUS_REL
 if _PREVIOUS_DIR is not None and (_PREVIOUS_DIR / "results" / "pooled").is_dir():
     _PREVIOUS_DIR = _PREVIOUS_DIR / "results"
 PREVIOUS_RELEASE_FILES = sorted(
-    str(p) for p in (_PREVIOUS_DIR.rglob("*.csv") if _PREVIOUS_DIR else [])
+    str(p)
+    for p in (_PREVIOUS_DIR.rglob("*.csv") if _PREVIOUS_DIR else [])
     if p.parent.name in ("pooled", "assets", "evidence", "report")
 )
 
@@ -34,6 +37,12 @@ rule evidence_cumulative:
     output:
         cumulative="results/evidence/cumulative.csv",
         order="results/evidence/publication_order.csv",
+    log:
+        "logs/evidence_cumulative/evidence_cumulative.log",
+    benchmark:
+        "benchmarks/evidence_cumulative/evidence_cumulative.tsv"
+    conda:
+        "../../envs/pool.yaml"
     params:
         # the pooled studies (a context study is shown beside, never pooled)
         studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "single_arm"],
@@ -42,12 +51,6 @@ rule evidence_cumulative:
         ci_level=config["pooling"]["ci_level"],
         min_k_pi=config["pooling"]["min_k_prediction_interval"],
         nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
-    log:
-        "logs/evidence_cumulative/evidence_cumulative.log",
-    benchmark:
-        "benchmarks/evidence_cumulative/evidence_cumulative.tsv"
-    conda:
-        "../../envs/pool.yaml"
     script:
         "../scripts/evidence_cumulative.py"
 
@@ -58,16 +61,16 @@ rule evidence_small_study:
         code=code_of("evidence_small_study.py"),
     output:
         table="results/evidence/small_study.csv",
-    params:
-        outcomes=OUTCOMES,
-        min_k=EVIDENCE.get("small_study_min_k", 10),
-        ci_level=config["pooling"]["ci_level"],
     log:
         "logs/evidence_small_study/evidence_small_study.log",
     benchmark:
         "benchmarks/evidence_small_study/evidence_small_study.tsv"
     conda:
         "../../envs/pool.yaml"
+    params:
+        outcomes=OUTCOMES,
+        min_k=EVIDENCE.get("small_study_min_k", 10),
+        ci_level=config["pooling"]["ci_level"],
     script:
         "../scripts/evidence_small_study.py"
 
@@ -82,24 +85,29 @@ rule figures_evidence:
         cumulative="results/figures/cumulative.png",
         funnel="results/figures/funnel.png",
         pdfs=expand("results/figures/{name}.pdf", name=EVIDENCE_FIGURES),
-    params:
-        labels=STUDY_LABELS,
-        ci_level=config["pooling"]["ci_level"],
     log:
         "logs/figures_evidence/figures_evidence.log",
     benchmark:
         "benchmarks/figures_evidence/figures_evidence.tsv"
     conda:
         "../../envs/figures.yaml"
+    params:
+        labels=STUDY_LABELS,
+        ci_level=config["pooling"]["ci_level"],
     script:
         "../scripts/figures_evidence.py"
 
 
 rule evidence_changelog:
     input:
-        current=["results/pooled/estimates.csv", "results/pooled/study_estimates.csv",
-                 "results/pooled/subgroup_tests.csv", "results/pooled/inputs.csv",
-                 "results/evidence/cumulative.csv", "results/evidence/small_study.csv"],
+        current=[
+            "results/pooled/estimates.csv",
+            "results/pooled/study_estimates.csv",
+            "results/pooled/subgroup_tests.csv",
+            "results/pooled/inputs.csv",
+            "results/evidence/cumulative.csv",
+            "results/evidence/small_study.csv",
+        ],
         # the report's generated tables (GRADE, ...), diffed too when they are CSV
         assets=lambda wc: [str(p) for p in rules.report_assets.output],
         previous=PREVIOUS_RELEASE_FILES,
@@ -107,16 +115,16 @@ rule evidence_changelog:
     output:
         changes="results/evidence/changelog.csv",
         markdown="results/evidence/changelog.md",
-    params:
-        previous=PREVIOUS_RELEASE,
-        results=lambda wc, input: str(Path(input.current[0]).parents[1]),
-        repo=lambda wc: str(WORKFLOW_ROOT),
     log:
         "logs/evidence_changelog/evidence_changelog.log",
     benchmark:
         "benchmarks/evidence_changelog/evidence_changelog.tsv"
     conda:
         "../../envs/pool.yaml"
+    params:
+        previous=PREVIOUS_RELEASE,
+        results=lambda wc, input: str(Path(input.current[0]).parents[1]),
+        repo=lambda wc: str(WORKFLOW_ROOT),
     script:
         "../scripts/evidence_changelog.py"
 
@@ -130,16 +138,16 @@ rule evidence_report:
         code=code_of("evidence_report.py"),
     output:
         markdown=EVIDENCE_TABLES[0],
-    params:
-        labels=STUDY_LABELS,
-        previous=PREVIOUS_RELEASE,
-        min_k=EVIDENCE.get("small_study_min_k", 10),
-        method=EVIDENCE.get("cumulative_method", "reml_hksj"),
     log:
         "logs/evidence_report/evidence_report.log",
     benchmark:
         "benchmarks/evidence_report/evidence_report.tsv"
     conda:
         "../../envs/report.yaml"
+    params:
+        labels=STUDY_LABELS,
+        previous=PREVIOUS_RELEASE,
+        min_k=EVIDENCE.get("small_study_min_k", 10),
+        method=EVIDENCE.get("cumulative_method", "reml_hksj"),
     script:
         "../scripts/evidence_report.py"

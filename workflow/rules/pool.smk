@@ -9,20 +9,20 @@ rule pool_inputs:
         code=code_of("pool_inputs.py"),
     output:
         inputs="results/pooled/inputs.csv",
-    params:
-        studies=STUDY_CONFIG,
-        response_denominator=config["pooling"]["response_denominator"],
-        ci_level=config["pooling"]["ci_level"],
-        ae_terms=config["outcomes"]["ae_terms"],
-    resources:
-        mem_mb=512,
-        runtime=5,
     log:
         "logs/pool_inputs/pool_inputs.log",
     benchmark:
         "benchmarks/pool_inputs/pool_inputs.tsv"
     conda:
         "../../envs/pool.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
+    params:
+        studies=STUDY_CONFIG,
+        response_denominator=config["pooling"]["response_denominator"],
+        ci_level=config["pooling"]["ci_level"],
+        ae_terms=config["outcomes"]["ae_terms"],
     script:
         "../scripts/pool_inputs.py"
 
@@ -35,21 +35,21 @@ rule pool_outcome:
         estimates="results/pooled/outcomes/{outcome}/estimates.csv",
         studies="results/pooled/outcomes/{outcome}/study_estimates.csv",
         tests="results/pooled/outcomes/{outcome}/subgroup_tests.csv",
-    params:
-        methods=lambda wc: pooling_methods(wc.outcome),
-        sensitivity=config["pooling"]["sensitivity_analyses"],
-        ci_level=config["pooling"]["ci_level"],
-        min_k_pi=config["pooling"]["min_k_prediction_interval"],
-        nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
-    resources:
-        mem_mb=512,
-        runtime=3,
     log:
         "logs/pool_outcome/{outcome}.log",
     benchmark:
         "benchmarks/pool_outcome/{outcome}.tsv"
     conda:
         "../../envs/pool.yaml"
+    resources:
+        mem_mb=512,
+        runtime=3,
+    params:
+        methods=lambda wc: pooling_methods(wc.outcome),
+        sensitivity=config["pooling"]["sensitivity_analyses"],
+        ci_level=config["pooling"]["ci_level"],
+        min_k_pi=config["pooling"]["min_k_prediction_interval"],
+        nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
     script:
         "../scripts/pool_outcome.py"
 
@@ -61,18 +61,22 @@ rule pool_gather:
         tests=expand("results/pooled/outcomes/{outcome}/subgroup_tests.csv", outcome=OUTCOMES),
         code=code_of("pool_gather.py"),
     output:
-        estimates=report("results/pooled/estimates.csv", caption="../report/estimates.rst", category="Tables",
-                         labels={"table": "pooled estimates"}),
+        estimates=report(
+            "results/pooled/estimates.csv",
+            caption="../report/estimates.rst",
+            category="Tables",
+            labels={"table": "pooled estimates"},
+        ),
         studies="results/pooled/study_estimates.csv",
         tests="results/pooled/subgroup_tests.csv",
-    resources:
-        mem_mb=256,
-        runtime=5,
     log:
         "logs/pool_gather/pool_gather.log",
     benchmark:
         "benchmarks/pool_gather/pool_gather.tsv"
     conda:
         "../../envs/pool.yaml"
+    resources:
+        mem_mb=256,
+        runtime=5,
     script:
         "../scripts/pool_gather.py"

@@ -19,24 +19,26 @@ rule report_assets:
         config="config.yaml",
         code=code_of("report_assets.py"),
     output:
+        **{name: f"results/report/assets/{name}.md" for name in REPORT_TABLES},
         variables="results/report/assets/variables.yml",
         config="results/report/assets/config.md",
-        **{name: f"results/report/assets/{name}.md" for name in REPORT_TABLES},
-    params:
-        config=RUN_CONFIG,
-        primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
-        main_outcomes=config["outcomes"]["response"] + config["outcomes"]["adverse_events"] + config["outcomes"]["medians"],
-        liver_outcomes=config["outcomes"]["contrasts"],
-        versions=software_versions(),
-    resources:
-        mem_mb=512,
-        runtime=5,
     log:
         "logs/report_assets/report_assets.log",
     benchmark:
         "benchmarks/report_assets/report_assets.tsv"
     conda:
         "../../envs/report.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
+    params:
+        config=RUN_CONFIG,
+        primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
+        main_outcomes=config["outcomes"]["response"]
+        + config["outcomes"]["adverse_events"]
+        + config["outcomes"]["medians"],
+        liver_outcomes=config["outcomes"]["contrasts"],
+        versions=software_versions(),
     script:
         "../scripts/report_assets.py"
 
@@ -49,20 +51,24 @@ rule report_render:
         figures=report_figures(),
         code=code_of("report_render.py"),
     output:
-        html=report("results/report/report.html", caption="../report/report_html.rst", category="Report",
-                    labels={"report": "analysis report"}),
+        html=report(
+            "results/report/report.html",
+            caption="../report/report_html.rst",
+            category="Report",
+            labels={"report": "analysis report"},
+        ),
         pdf="results/report/report.pdf",
-    params:
-        source=lambda wc, input: str(Path(input.source[0]).parent),
-        quarto=config["report"]["quarto"],
-    resources:
-        mem_mb=1024,
-        runtime=15,
     log:
         "logs/report_render/report_render.log",
     benchmark:
         "benchmarks/report_render/report_render.tsv"
     conda:
         "../../envs/report.yaml"
+    resources:
+        mem_mb=1024,
+        runtime=15,
+    params:
+        source=lambda wc, input: str(Path(input.source[0]).parent),
+        quarto=config["report"]["quarto"],
     script:
         "../scripts/report_render.py"

@@ -2,7 +2,7 @@
 
 from tkimeta.evidence.changelog import (CHANGE_COLUMNS, changelog, changelog_markdown, estimate_moves,
                                         load_release, rating_changes)
-from tkimeta.io import read_text_csv, write_csv, write_text
+from tkimeta.io import write_csv, write_text
 from tkimeta.scripting import run
 from tkimeta.vocab import outcome_label
 

@@ -46,7 +46,6 @@ from ._table import (
     fmt_num,
     fmt_p,
     fmt_sig,
-    linear_limits,
     numeric,
     ratio_limits,
     require_frame,
