@@ -18,6 +18,7 @@ import re
 import pandas as pd
 
 from ..pooling.analysis import pool, scale_of
+from ..pooling.usable import usable_inputs
 
 ORDER_COLUMNS = ["study_id", "publication_year", "publication_date", "position", "order_basis"]
 CUMULATIVE_COLUMNS = [
@@ -69,6 +70,7 @@ def cumulative(inputs: pd.DataFrame, order: pd.DataFrame, outcomes: list[str], *
     position = dict(zip(order["study_id"], order["position"]))
     year = dict(zip(order["study_id"], order["publication_year"]))
     basis = dict(zip(order["study_id"], order["order_basis"]))
+    inputs = usable_inputs(inputs)
     out = []
     for outcome in outcomes:
         own = inputs[inputs["outcome"] == outcome]

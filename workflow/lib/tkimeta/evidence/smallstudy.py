@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..pooling.analysis import scale_of
+from ..pooling.usable import usable_inputs
 from ..stats import proportions as prop
 from ..stats.rma import rma
 from ..stats.smallstudy import MIN_K, regtest, trimfill
@@ -36,6 +37,7 @@ def small_study_effects(inputs: pd.DataFrame, outcomes: list[str], *, min_k: int
                         level: float = 0.95) -> pd.DataFrame:
     """One row per outcome and subgroup (REML random-effects model, Egger's test with the
     standard error as moderator, trim and fill with the L0 estimator)."""
+    inputs = usable_inputs(inputs)
     out = []
     for outcome in outcomes:
         own = inputs[inputs["outcome"] == outcome]
@@ -73,6 +75,7 @@ def small_study_effects(inputs: pd.DataFrame, outcomes: list[str], *, min_k: int
 def funnel_data(inputs: pd.DataFrame, outcome: str, subgroup: str = "all", level: float = 0.95) -> dict:
     """What a funnel plot of one outcome draws: observed and filled (yi, sei), the
     REML estimate and the trim-and-fill estimate (analysis scale)."""
+    inputs = usable_inputs(inputs)
     rows = inputs[(inputs["outcome"] == outcome) & (inputs["subgroup"] == subgroup)]
     yi, vi = effect_sizes(rows)
     fit = rma(yi, vi, method="REML", level=level)

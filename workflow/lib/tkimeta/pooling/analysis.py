@@ -32,6 +32,7 @@ from ..stats import distributions as D
 from ..stats import proportions as prop
 from ..stats.glmm import glmm_logit
 from ..stats.rma import rma, subgroup_moderator_test
+from .usable import is_left_out
 from ..vocab import CRC_ONLY, LEAVE_ONE_OUT, LIVER_SUBGROUPS, OVERALL, PRIMARY, SUBGROUPS, leave_one_out
 
 ESTIMATE_COLUMNS = [
@@ -246,11 +247,8 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
     primary analysis runs every method.
     """
     own = inputs[inputs["outcome"] == outcome]
-    if "excluded" in own.columns:  # studies that report the outcome but cannot enter it (reason in inputs.csv)
-        left_out = own[own["excluded"].fillna("") != ""]
-        own = own[own["excluded"].fillna("") == ""]
-    else:
-        left_out = own.iloc[:0]
+    left_out = own[is_left_out(own)]  # studies that report the outcome but cannot enter it
+    own = own[~is_left_out(own)]
     if own.empty:
         empty_note = ("no study reports this outcome" if left_out.empty else
                       f"every reporting study is left out ({', '.join(left_out['study_id'])}; reasons in inputs.csv)")

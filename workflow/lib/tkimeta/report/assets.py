@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..clean import location_rank
+from ..pooling.usable import usable_inputs
 from .prose import context_sentence, limitations_counts
 from ..vocab import (
     AUDIT_STATUSES,
@@ -315,6 +316,7 @@ def _single_input(inputs: pd.DataFrame | None, outcome: str, subgroup: str, row:
     if inputs is None or int(row["k"]) != 1:
         return None
     study = str(row.get("studies", "")).split(";")[0]
+    inputs = usable_inputs(inputs)
     own = inputs[(inputs["outcome"] == outcome) & (inputs["subgroup"] == subgroup) & (inputs["study_id"] == study)]
     return own.iloc[0].to_dict() if len(own) else None
 
