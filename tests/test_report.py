@@ -85,14 +85,18 @@ def test_liver_subgroup_and_test_numbers(report):
 def test_audit_counts_in_the_report(report):
     audit = report["audit"]
     summary = report["variables"]["summary"]
-    assert summary["n_checks"] == str(len(audit))
-    assert summary["n_discrepancies"] == str((audit.status == "discrepancy").sum())
+    counted = report["variables"]["findings"]
+    assert summary["n_checks"] == str(len(audit)) == counted["n_checks"]
     corrections = pd.read_csv(report["results"] / "clean" / "corrections.csv")
     assert summary["n_repairs"] == str(len(corrections))
-    # every discrepancy is listed in the findings table of the HTML
-    discrepancies = audit[audit.status == "discrepancy"]
-    for detail in discrepancies.detail.head(20):
-        assert detail.split(":")[0][:30].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in report["html"]
+    # the report counts problems (findings), not checks, and lists every one of them
+    findings = pd.read_csv(report["results"] / "audit" / "findings.csv", keep_default_na=False)
+    assert counted["n_findings"] == str(len(findings)) and len(findings) < (audit.status != "consistent").sum()
+    for impact, n in findings["impact"].value_counts().items():
+        assert counted[impact] == str(n)
+    findings_table = (report["results"] / "report" / "assets" / "audit_findings.md").read_text(encoding="utf-8")
+    assert findings_table.count("\n| ") == len(findings)  # one row per finding below the header
+    assert "audit_findings.md" not in report["html"] and "tbl-audit-findings" in report["html"]
 
 
 def test_every_figure_referenced_exists_and_is_embedded(report):
