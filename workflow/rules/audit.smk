@@ -69,6 +69,9 @@ rule audit_findings:
         "benchmarks/audit_findings/audit_findings.tsv"
     conda:
         "../../envs/audit.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         studies=STUDIES,
     script:

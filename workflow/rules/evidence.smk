@@ -43,6 +43,9 @@ rule evidence_cumulative:
         "benchmarks/evidence_cumulative/evidence_cumulative.tsv"
     conda:
         "../../envs/pool.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         # the pooled studies (a context study is shown beside, never pooled)
         studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "single_arm"],
@@ -67,6 +70,9 @@ rule evidence_small_study:
         "benchmarks/evidence_small_study/evidence_small_study.tsv"
     conda:
         "../../envs/pool.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         outcomes=OUTCOMES,
         min_k=EVIDENCE.get("small_study_min_k", 10),
@@ -91,6 +97,9 @@ rule figures_evidence:
         "benchmarks/figures_evidence/figures_evidence.tsv"
     conda:
         "../../envs/figures.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         labels=STUDY_LABELS,
         ci_level=config["pooling"]["ci_level"],
@@ -121,6 +130,9 @@ rule evidence_changelog:
         "benchmarks/evidence_changelog/evidence_changelog.tsv"
     conda:
         "../../envs/pool.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         previous=PREVIOUS_RELEASE,
         results=lambda wc, input: str(Path(input.current[0]).parents[1]),
@@ -144,6 +156,9 @@ rule evidence_report:
         "benchmarks/evidence_report/evidence_report.tsv"
     conda:
         "../../envs/report.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         labels=STUDY_LABELS,
         previous=PREVIOUS_RELEASE,

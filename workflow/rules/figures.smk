@@ -107,6 +107,9 @@ rule figure_risk_of_bias:
         "benchmarks/figure_risk_of_bias/figure_risk_of_bias.tsv"
     conda:
         "../../envs/figures.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "single_arm"],
     script:
@@ -131,6 +134,9 @@ rule figure_flow:
         "benchmarks/figure_flow/figure_flow.tsv"
     conda:
         "../../envs/figures.yaml"
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         studies=config["studies"],
         excluded=config.get("exclude", []),
