@@ -182,11 +182,11 @@ def test_snakemake_stops_before_writing_anything(workflow_copy, case):
 
 
 CONFIG_CASES = [
-    ("unknown_key", lambda c: c.update(extra=1), "Additional properties are not allowed ('extra'"),
-    ("wrong_type", lambda c: c["pooling"].update(ci_level="95%"), "'95%' is not of type 'number'"),
+    ("unknown_key", lambda c: c.update(extra=1), "extra: unknown key 'extra'"),
+    ("wrong_type", lambda c: c["pooling"].update(ci_level="95%"), "pooling > ci_level: '95%' is not a number"),
     ("unknown_method", lambda c: c["pooling"]["proportions"].update(primary="bayes"), "'bayes' is not one of"),
-    ("bad_study_id", lambda c: c["studies"].update({"../etc": c["studies"]["anlo_crc"]}), "'../etc' does not match"),
-    ("missing_section", lambda c: c.pop("pooling"), "'pooling' is a required property"),
+    ("bad_study_id", lambda c: c["studies"].update({"../etc": dict(c["studies"]["anlo_crc"])}), "studies > ../etc: key '../etc' does not have the allowed form"),
+    ("missing_section", lambda c: c.pop("pooling"), "'pooling' is missing (a required key)"),
 ]
 
 

@@ -3,11 +3,13 @@
 # Statistics in workflow/lib/tkimeta/evidence and tkimeta/stats/smallstudy.py.
 
 EVIDENCE = config.get("evidence", {})
-# Main outcomes (config `evidence: cumulative_outcomes:`) and every liver-metastasis contrast.
+# Main outcomes (config `evidence: cumulative_outcomes:`, by default the response rates and
+# medians) and every liver-metastasis contrast.
 CUMULATIVE_OUTCOMES = [
     o
     for o in dict.fromkeys(
-        EVIDENCE.get("cumulative_outcomes", ["ORR", "DCR", "median_PFS", "median_OS"]) + config["outcomes"]["contrasts"]
+        EVIDENCE.get("cumulative_outcomes", config["outcomes"]["response"] + config["outcomes"]["medians"])
+        + config["outcomes"]["contrasts"]
     )
     if o in OUTCOMES
 ]
