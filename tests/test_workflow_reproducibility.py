@@ -133,8 +133,9 @@ FEEDS = {
     "clean_study": ["clean_gather", "audit_study"],  # audit_study of the same study
     "clean_gather": ["pool_inputs", "figures_summary", "figure_risk_of_bias", "report_assets", "evidence_cumulative"],
     "audit_study": ["audit_gather"],
-    "audit_gather": ["pool_inputs", "figures_summary", "report_assets"],
-    "pool_inputs": ["pool_outcome", "report_assets", "evidence_cumulative", "evidence_small_study",
+    "audit_gather": ["pool_inputs", "audit_findings", "report_assets"],
+    "audit_findings": ["figures_summary", "report_assets"],
+    "pool_inputs": ["pool_outcome", "audit_findings", "report_assets", "evidence_cumulative", "evidence_small_study",
                     "figures_evidence", "evidence_changelog"],  # every outcome
     "pool_outcome": ["pool_gather"],
     "pool_gather": ["figures_forest", "figures_summary", "figure_flow", "report_assets", "evidence_changelog"],
