@@ -123,7 +123,7 @@ def key_lines(path: Path) -> dict[tuple, int]:
 
 
 def _words(at: tuple) -> str:
-    """A key path in words: ``studies > anlo_crc > label``, ``outcomes > ae_terms > item 3``."""
+    """A key path in words: ``studies > <study id> > label``, ``outcomes > ae_terms > item 3``."""
     return " > ".join(f"item {k + 1}" if isinstance(k, int) else str(k) for k in at) or "the top level"
 
 
