@@ -40,7 +40,7 @@ rule all:
         "results/audit/summary.csv",
         "results/audit/findings.csv",
         "results/pooled/inputs.csv",
-        rules.pool_gather.output,
+        rules.pool.output,
         rules.figures_forest.output,
         rules.figures_summary.output,
         rules.figure_rulegraph.output,

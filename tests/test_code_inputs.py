@@ -67,7 +67,7 @@ def test_data_files_beside_a_module_are_inputs():
 
 
 def test_inputs_are_relative_so_a_moved_copy_does_not_rerun():
-    entry = code_inputs(ROOT / "workflow" / "scripts" / "pool_outcome.py", Path("workflow/lib/tkimeta"))
+    entry = code_inputs(ROOT / "workflow" / "scripts" / "pool.py", Path("workflow/lib/tkimeta"))
     assert entry and all(not Path(p).is_absolute() and p.startswith("workflow/lib/tkimeta/") for p in entry)
 
 
@@ -77,20 +77,20 @@ def test_the_check_fails_when_a_rule_does_not_declare_an_import(tmp_path):
     text = pool.read_text()
     # A hand-kept list that leaves out what the script reaches (stats/, pooling/).
     hand_kept = 'code=["workflow/lib/tkimeta/io.py", "workflow/lib/tkimeta/scripting.py"],'
-    text, n = re.subn(r'code=code_of\("pool_outcome\.py"\),', hand_kept, text)
+    text, n = re.subn(r'code=code_of\("pool\.py"\),', hand_kept, text)
     assert n == 1
     pool.write_text(text)
     missing = undeclared_modules(workdir)
-    assert set(missing) == {"pool_outcome"}
-    assert "tkimeta/pooling/analysis.py" in missing["pool_outcome"]
-    assert "tkimeta/stats/rma.py" in missing["pool_outcome"]
+    assert set(missing) == {"pool"}
+    assert "tkimeta/pooling/analysis.py" in missing["pool"]
+    assert "tkimeta/stats/rma.py" in missing["pool"]
 
 
 def test_an_import_added_to_a_script_becomes_an_input(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
-    script = workdir / "workflow" / "scripts" / "pool_gather.py"
+    script = workdir / "workflow" / "scripts" / "evidence_changelog.py"
     script.write_text("import tkimeta.plots.nma  # noqa: F401\n" + script.read_text())
-    declared = declared_inputs(workdir)["pool_gather"]["inputs"]
+    declared = declared_inputs(workdir)["evidence_changelog"]["inputs"]
     assert str((workdir / "workflow/lib/tkimeta/plots/nma.py").resolve()) in declared
     assert undeclared_modules(workdir) == {}
 

@@ -484,8 +484,13 @@ def test_config_syntax_error_names_file_and_line(clone):
 
 
 def _clean_outputs(workdir: Path) -> dict[str, str]:
-    folder = workdir / "results" / "clean" / "studies" / "anlo_crc"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    folder = workdir / "results" / "clean"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+
+
+def _ran(rule: str, output: str) -> bool:
+    """Whether Snakemake's output lists a job of ``rule`` (its "rule <name>:" line)."""
+    return re.search(rf"^(local)?rule {rule}:$", output, re.MULTILINE) is not None
 
 
 def test_line_endings_are_accepted_consistently(clone):
@@ -493,7 +498,7 @@ def test_line_endings_are_accepted_consistently(clone):
 
     (The tables are parsed by the csv module, which reads all three; what matters is
     that the choice is consistent: same validation, same cleaned output.)"""
-    target = "results/clean/studies/anlo_crc/characteristics.csv"
+    target = "results/clean/characteristics.csv"
     reference = snakemake(clone, target)
     assert reference.returncode == 0, (reference.stdout + reference.stderr)[-3000:]
     expected = _clean_outputs(clone)
@@ -516,7 +521,7 @@ def test_line_endings_are_accepted_consistently(clone):
         result = snakemake(clone, target)
         out = result.stdout + result.stderr
         assert result.returncode == 0, f"{convert.__name__}:\n{out[-3000:]}"
-        assert "clean_study" in out, f"{convert.__name__}: the changed tables did not rerun the cleaning"
+        assert _ran("clean", out), f"{convert.__name__}: the changed tables did not rerun the cleaning"
         assert _clean_outputs(clone) == expected, f"{convert.__name__} line endings clean to other bytes"
 
 
@@ -579,7 +584,7 @@ def test_median_outside_its_ci_is_audited_and_left_out_with_its_reason(built_clo
     left_out = [r for r in inputs if r["outcome"] == "median_PFS" and r["study_id"] == "anlo_crc" and r["subgroup"] == "all"]
     assert len(left_out) == 1 and "outside its CI" in left_out[0]["excluded"] and left_out[0]["sei"] == ""
     assert "anlo_crc/survival.csv:" in left_out[0]["excluded"]
-    log = (built_clone / "logs/pool_inputs/pool_inputs.log").read_text(encoding="utf-8")
+    log = (built_clone / "logs/pool/pool.log").read_text(encoding="utf-8")
     assert "median_PFS, all, anlo_crc: left out of the pooling" in log
     estimates = list(csv.DictReader((built_clone / "results/pooled/estimates.csv").open(encoding="utf-8")))
     primary = [r for r in estimates if r["outcome"] == "median_PFS" and r["subgroup"] == "all" and r["analysis"] == "primary"]
@@ -603,8 +608,8 @@ def test_failed_run_leaves_no_outputs_of_the_older_state(built_clone):
     of the jobs that did not run (figures, report) belong to the older state and are
     removed, so results/ never shows the old report beside the new audit tables."""
     set_cell(RESPONSE, 2, "note", "a new note: every table downstream is rebuilt")(built_clone)
-    script = built_clone / "workflow/scripts/pool_gather.py"
-    script.write_text("raise SystemExit('pool_gather broken on purpose (test)')\n", encoding="utf-8")
+    script = built_clone / "workflow/scripts/pool.py"
+    script.write_text("raise SystemExit('pool broken on purpose (test)')\n", encoding="utf-8")
     before = {p: p.stat().st_mtime_ns for p in (built_clone / "results").rglob("*") if p.is_file()}
     result = snakemake(built_clone, timeout=900)
     out = result.stdout + result.stderr
@@ -616,7 +621,8 @@ def test_failed_run_leaves_no_outputs_of_the_older_state(built_clone):
     assert (built_clone / "results/audit/audit.csv").stat().st_mtime_ns > before[built_clone / "results/audit/audit.csv"]
     # what is left is up to date: a dry run plans only the failed job and what depends on it
     dry = snakemake(built_clone, "-n")
-    assert "clean_study" not in dry.stdout and "audit_study" not in dry.stdout, dry.stdout[-3000:]
+    assert not _ran("clean", dry.stdout) and not _ran("audit", dry.stdout), dry.stdout[-3000:]
+    assert _ran("pool", dry.stdout), dry.stdout[-3000:]
 
 
 # --------------------------------------------------------------------------- outputs users can share and find

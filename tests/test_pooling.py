@@ -195,7 +195,7 @@ def test_an_unusable_row_is_left_out_with_its_reason(cleaned, kind, match, value
     mine = built[(built["outcome"] == outcome) & (built["study_id"] == "anlo_crc") & (built["subgroup"] == "all")]
     assert len(mine) == 1 and reason in mine["excluded"].iloc[0], mine.to_dict("records")
     assert pd.isna(mine["sei"].iloc[0]) or mine["sei"].iloc[0] == ""
-    as_read = pd.read_csv(io.StringIO(built.to_csv(index=False)), keep_default_na=False, na_values=[""])  # as pool_outcome.py
+    as_read = pd.read_csv(io.StringIO(built.to_csv(index=False)), keep_default_na=False, na_values=[""])  # as workflow/scripts/pool.py
     estimates, studies, _ = pool_outcome(as_read, outcome, ["reml_hksj"], [], 0.95, 3)
     assert "anlo_crc" not in set(studies.loc[studies["subgroup"] == "all", "study_id"])
     overall = estimates[estimates["subgroup"] == "all"]

@@ -105,7 +105,7 @@ def assert_close(actual, expected, rtol, atol, what, method=""):
 # the pipeline's pooling, run once on the frozen inputs
 # --------------------------------------------------------------------------- #
 def read_inputs() -> pd.DataFrame:
-    # as workflow/scripts/pool_outcome.py reads results/pooled/inputs.csv
+    # as workflow/scripts/pool.py reads the inputs it wrote to results/pooled/inputs.csv
     return pd.read_csv(INPUTS_CSV, keep_default_na=False, na_values=[""])
 
 

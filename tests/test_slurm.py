@@ -5,7 +5,7 @@ slurmdbd with MariaDB, munge) runs the whole workflow through the profile, with 
 executor plugin's default status path (sacct against the accounting database):
 
 * the results are byte-identical to a local run (the session's ``built_workflow``);
-* small jobs reached the cluster grouped, and every SLURM job is in the accounting;
+* one SLURM job per stage, and every SLURM job is in the accounting;
 * a job that fails on the cluster fails the run promptly, and the user sees the job's
   error and where its logs are.
 
@@ -142,13 +142,12 @@ def test_full_run_on_slurm_is_byte_identical_to_a_local_run(slurm_cluster, built
     assert problems == [], "results/ of the SLURM run differ from the local run:\n" + "\n".join(problems)
     assert "results/report/report.pdf" in cluster
 
-    # Every job but `all` went through sbatch, the small ones grouped.
+    # Every job but `all` went through sbatch, one SLURM job per stage: the studies are
+    # cleaned and audited, and the outcomes pooled, each in one job (nothing to group).
     submissions = _submissions(text)
     logs = [Path(log).parent.name for _, log in submissions]
-    assert sum(name.startswith("group_per_outcome") for name in logs) == 1, logs
-    assert sum(name.startswith("group_per_study") for name in logs) == 1, logs
-    assert not any(name in ("rule_pool_outcome", "rule_clean_study", "rule_audit_study") for name in logs), logs
-    assert len(submissions) < 20, f"{len(submissions)} SLURM jobs: {logs}"
+    assert len(logs) == len(set(logs)) < 20, logs
+    assert {"rule_clean", "rule_audit", "rule_pool", "rule_report_render"} <= set(logs), logs
 
     # The status came from the accounting database, which knows every job as completed.
     run_id = re.search(r"SLURM run ID: (\S+)", text).group(1)
@@ -161,41 +160,41 @@ def test_full_run_on_slurm_is_byte_identical_to_a_local_run(slurm_cluster, built
 FAILING_STUDY = "anlo_sts"
 INJECTED = "injected failure for the SLURM test"
 BROKEN_SCRIPT = """\
-if snakemake.wildcards.study == "{study}":  # noqa: F821
+if "{study}" in snakemake.params.studies:  # noqa: F821
     with open(snakemake.log[0], "w") as log:  # noqa: F821
         log.write("ERROR RuntimeError: {message}\\n")
     raise RuntimeError("{message}")
-exec(compile(open("{unbroken}").read(), "audit_study.py", "exec"))
+exec(compile(open("{unbroken}").read(), "audit.py", "exec"))
 """
 
 
 def test_failing_job_on_slurm_reports_its_error_and_logs(slurm_cluster, tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
-    # One paper's audit fails (inside the grouped per-study job), as a bug would: the
-    # rule's script, wrapped, writes the error to the rule's log and raises for that study.
+    # The audit fails, as a bug would: the rule's script, wrapped, writes the error to the
+    # rule's log and raises.
     scripts = workdir / "workflow" / "scripts"
-    unbroken = scripts / "audit_study_unbroken.py"
-    (scripts / "audit_study.py").rename(unbroken)
+    unbroken = scripts / "audit_unbroken.py"
+    (scripts / "audit.py").rename(unbroken)
     broken = BROKEN_SCRIPT.format(study=FAILING_STUDY, message=INJECTED, unbroken=unbroken)
-    (scripts / "audit_study.py").write_text(broken)
+    (scripts / "audit.py").write_text(broken)
 
-    # Just that paper: its group job holds its cleaning and its audit.
+    # One paper's audit table: the cleaning job, then the audit job, which fails.
     result = run_on_slurm(workdir, f"results/audit/{FAILING_STUDY}.csv")
     text = result.stdout + result.stderr
     assert result.returncode != 0, text[-5000:]
 
-    # The user is told which (group) job failed and sees its SLURM log, which holds the
-    # job's error, and the failing rule's own log.
-    assert "Error in group per_study" in text, text[-5000:]
+    # The user is told which job failed and sees its SLURM log, which holds the job's
+    # error, and the failing rule's own log.
+    assert "Error in rule audit" in text, text[-5000:]
     submissions = _submissions(text)
-    assert len(submissions) == 1 and "group_per_study" in submissions[0][1], submissions
-    slurm_job, slurm_log = submissions[0]
-    assert f"Logfile {slurm_log}:" in text, "the SLURM log was not shown:\n" + text[-5000:]
-    assert f"RuntimeError: {INJECTED}" in Path(slurm_log).read_text(), "the failed job's SLURM log was not kept"
-    rule_log = f"logs/audit_study/{FAILING_STUDY}.log"
+    assert [Path(log).parent.name for _, log in submissions] == ["rule_clean", "rule_audit"], submissions
+    (clean_job, _), (audit_job, audit_slurm_log) = submissions
+    assert f"Logfile {audit_slurm_log}:" in text, "the SLURM log was not shown:\n" + text[-5000:]
+    assert f"RuntimeError: {INJECTED}" in Path(audit_slurm_log).read_text(), "the failed job's SLURM log was not kept"
+    rule_log = "logs/audit/audit.log"
     assert re.search(rf"Logfile {re.escape(rule_log)}:\s*\n\s*=+\s*\n\s*ERROR RuntimeError: {INJECTED}", text), \
         "the rule's log was not shown:\n" + text[-5000:]
-    # SLURM has the job as failed; the failed job left no output behind.
+    # SLURM has the audit job as failed; the failed job left no output behind.
     run_id = re.search(r"SLURM run ID: (\S+)", text).group(1)
-    assert _accounting(run_id) == {slurm_job: "FAILED"}
+    assert _accounting(run_id) == {clean_job: "COMPLETED", audit_job: "FAILED"}
     assert not (workdir / "results" / "audit" / f"{FAILING_STUDY}.csv").exists()

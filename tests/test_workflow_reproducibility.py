@@ -28,9 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import STUDIES
 from workflow_run import copy_workflow, run_snakemake, snakemake_command, snakemake_env
 
 FULL_RUN_TIMEOUT = 1200
@@ -120,33 +118,21 @@ def _job_stats(text: str) -> dict[str, int]:
     return stats
 
 
-def _outcomes(workdir: Path) -> list[str]:
-    """The pooled outcomes, as workflow/rules/common.smk derives them from the config."""
-    o = yaml.safe_load((workdir / "config.yaml").read_text())["outcomes"]
-    terms = [f"AE_{t}{g}" for t in o["ae_terms"] for g in ("", "_grade3plus")]
-    return o["response"] + o["adverse_events"] + terms + o["medians"] + o["landmarks"] + o["contrasts"]
-
-
 # What each rule's outputs feed (the rule graph, written out by hand so that a change of
 # the graph is a visible change of this test). `all` depends on everything.
 FEEDS = {
-    "clean_study": ["clean_gather", "audit_study"],  # audit_study of the same study
-    "clean_gather": ["pool_inputs", "figures_summary", "figure_risk_of_bias", "report_assets", "evidence_cumulative"],
-    "audit_study": ["audit_gather"],
-    "audit_gather": ["pool_inputs", "audit_findings", "report_assets"],
+    "clean": ["audit", "pool", "figures_summary", "figure_risk_of_bias", "report_assets", "evidence_analyses"],
+    "audit": ["pool", "audit_findings", "report_assets"],
     "audit_findings": ["figures_summary", "report_assets"],
-    "pool_inputs": ["pool_outcome", "audit_findings", "report_assets", "evidence_cumulative", "evidence_small_study",
-                    "figures_evidence", "evidence_changelog"],  # every outcome
-    "pool_outcome": ["pool_gather"],
-    "pool_gather": ["figures_forest", "figures_summary", "figure_flow", "report_assets", "evidence_changelog"],
+    "pool": ["audit_findings", "report_assets", "evidence_analyses", "figures_evidence", "evidence_changelog",
+             "figures_forest", "figures_summary", "figure_flow"],
     "figures_forest": ["report_render"],
     "figures_summary": ["report_render"],
     "figure_rulegraph": ["report_render"],
     "figure_risk_of_bias": ["report_render"],
     "figure_flow": ["report_render"],
     "report_assets": ["report_render", "evidence_changelog"],
-    "evidence_cumulative": ["figures_evidence", "evidence_changelog", "evidence_report"],
-    "evidence_small_study": ["figures_evidence", "evidence_changelog", "evidence_report"],
+    "evidence_analyses": ["figures_evidence", "evidence_changelog", "evidence_report"],
     "figures_evidence": ["report_render"],
     "evidence_changelog": ["evidence_report"],
     "evidence_report": ["report_render"],
@@ -154,23 +140,16 @@ FEEDS = {
 }
 
 
-def _expected_jobs(rule: str, wildcards: str, outcomes: list[str]) -> set[tuple[str, str]]:
-    """The job (rule, wildcards) and every job downstream of it, `all` included."""
-    todo, seen = [(rule, wildcards)], set()
+def _expected_jobs(rule: str) -> set[tuple[str, str]]:
+    """The job (rule, wildcards) and every job downstream of it, `all` included. No rule
+    has wildcards: each stage is one job for all studies or outcomes."""
+    todo, seen = [rule], set()
     while todo:
-        job = todo.pop()
-        if job in seen:
-            continue
-        seen.add(job)
-        name, wc = job
-        for dependant in FEEDS[name]:
-            if dependant == "audit_study":
-                todo.append((dependant, wc))
-            elif dependant == "pool_outcome" and name == "pool_inputs":
-                todo.extend((dependant, f"outcome={o}") for o in outcomes)
-            else:
-                todo.append((dependant, ""))
-    return seen | {("all", "")}
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(FEEDS[name])
+    return {(name, "") for name in seen | {"all"}}
 
 
 def _full_run(workdir: Path, hash_seed: int | None = None) -> subprocess.CompletedProcess:
@@ -227,36 +206,33 @@ def test_second_clean_run_is_byte_identical(reference, snapshot, tmp_path):
     assert differing == [], "results/ differ between two clean runs:\n" + "\n".join(differing)
 
 
-# (rule, one output file of the job to force, the job's wildcards as Snakemake prints them)
+# (rule, one output file of the job to force)
 SINGLE_JOBS = [
-    ("clean_study", "results/clean/studies/anlo_sts/characteristics.csv", "study=anlo_sts"),
-    ("clean_gather", "results/clean/effects.csv", ""),
-    ("audit_study", "results/audit/fruq_crc.csv", "study=fruq_crc"),
-    ("audit_gather", "results/audit/summary.csv", ""),
-    ("pool_inputs", "results/pooled/inputs.csv", ""),
-    ("pool_outcome", "results/pooled/outcomes/ORR/estimates.csv", "outcome=ORR"),
-    ("pool_gather", "results/pooled/estimates.csv", ""),
-    ("figures_forest", "results/figures/forest_ORR.png", ""),
-    ("figures_summary", "results/figures/ae_rates.png", ""),
-    ("figure_rulegraph", "results/figures/rulegraph.png", ""),
-    ("figure_risk_of_bias", "results/figures/risk_of_bias.png", ""),
-    ("figure_flow", "results/figures/flow.png", ""),
-    ("report_assets", "results/report/assets/variables.yml", ""),
-    ("evidence_cumulative", "results/evidence/cumulative.csv", ""),
-    ("evidence_report", "results/evidence/living_evidence.md", ""),
-    ("report_render", "results/report/report.pdf", ""),
+    ("clean", "results/clean/effects.csv"),
+    ("audit", "results/audit/fruq_crc.csv"),
+    ("audit_findings", "results/audit/findings.csv"),
+    ("pool", "results/pooled/estimates.csv"),
+    ("figures_forest", "results/figures/forest_ORR.png"),
+    ("figures_summary", "results/figures/ae_rates.png"),
+    ("figure_rulegraph", "results/figures/rulegraph.png"),
+    ("figure_risk_of_bias", "results/figures/risk_of_bias.png"),
+    ("figure_flow", "results/figures/flow.png"),
+    ("report_assets", "results/report/assets/variables.yml"),
+    ("evidence_analyses", "results/evidence/cumulative.csv"),
+    ("evidence_report", "results/evidence/living_evidence.md"),
+    ("report_render", "results/report/report.pdf"),
 ]
 
 
-@pytest.mark.parametrize("rule,target,wildcards", SINGLE_JOBS, ids=[j[0] for j in SINGLE_JOBS])
-def test_single_job_rerun(up_to_date, rule, target, wildcards):
+@pytest.mark.parametrize("rule,target", SINGLE_JOBS, ids=[j[0] for j in SINGLE_JOBS])
+def test_single_job_rerun(up_to_date, rule, target):
     workdir, expected = up_to_date
 
     # Forcing the job in a dry run of the whole workflow plans it and its dependants only.
     dry = run_snakemake(workdir, "-n", "--forcerun", target)
     assert dry.returncode == 0, _output(dry)[-3000:]
     planned = set(_planned_jobs(_output(dry)))
-    wanted = _expected_jobs(rule, wildcards, _outcomes(workdir))
+    wanted = _expected_jobs(rule)
     assert planned == wanted, f"planned but not downstream: {sorted(planned - wanted)}; missing: {sorted(wanted - planned)}"
 
     # Forcing the job alone reruns exactly it, rewrites its outputs with the same bytes
@@ -268,8 +244,8 @@ def test_single_job_rerun(up_to_date, rule, target, wildcards):
     assert run.returncode == 0, text[-3000:]
     assert _job_stats(text) == {rule: 1}, text[-3000:]
     jobs = _planned_jobs(text)
-    assert list(jobs) == [(rule, wildcards)], jobs
-    outputs = set(jobs[(rule, wildcards)])
+    assert list(jobs) == [(rule, "")], jobs
+    outputs = set(jobs[(rule, "")])
     assert target in outputs
     after = _mtimes(workdir)
     rewritten = {f for f in after if after[f] != before.get(f)}
@@ -316,18 +292,12 @@ def test_editing_a_raw_table_plans_exactly_its_dependants(up_to_date):
         text = _output(result)
         assert result.returncode == 0, text[-3000:]
         planned = set(_planned_jobs(text))
-        outcomes = _outcomes(workdir)
-        wanted = _expected_jobs("clean_study", "study=anlo_sts", outcomes)
+        wanted = _expected_jobs("clean")
         assert planned == wanted, f"unexpected: {sorted(planned - wanted)}; missing: {sorted(wanted - planned)}"
-        # spelled out, for the reader
-        for study in STUDIES:
-            if study != "anlo_sts":
-                assert ("clean_study", f"study={study}") not in planned
-                assert ("audit_study", f"study={study}") not in planned
+        # spelled out, for the reader: one job per stage, and the rule graph is not redrawn
         assert ("figure_rulegraph", "") not in planned
         stats = _job_stats(text)
-        assert stats["clean_study"] == 1 and stats["audit_study"] == 1
-        assert stats["pool_outcome"] == len(outcomes)
+        assert stats["clean"] == 1 and stats["audit"] == 1 and stats["pool"] == 1
         assert "Updated input files: " + RAW_TABLE in text
     finally:
         path.write_bytes(original)

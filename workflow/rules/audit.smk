@@ -1,33 +1,14 @@
-# Audit: every printed number of one paper recomputed and cross-checked (one job per
-# paper, so a reviewer can rerun one), then gathered with a per-paper summary.
+# Audit: every printed number of every paper recomputed and cross-checked (one job for
+# all papers: a paper's audit takes a fraction of a second), with a per-paper summary;
+# then the findings, grouped and classified by what a reader must act on.
 
 
-rule audit_study:
+rule audit:
     input:
-        tables=expand("results/clean/studies/{{study}}/{kind}.csv", kind=CLEAN_TABLES),
-        code=code_of("audit_study.py"),
+        **{kind: f"results/clean/{kind}.csv" for kind in CLEAN_TABLES},
+        code=code_of("audit.py"),
     output:
-        audit="results/audit/{study}.csv",
-    log:
-        "logs/audit_study/{study}.log",
-    benchmark:
-        "benchmarks/audit_study/{study}.tsv"
-    conda:
-        "../../envs/audit.yaml"
-    resources:
-        mem_mb=512,
-        runtime=5,
-    params:
-        ocr=lambda wc: STUDY_CONFIG[wc.study]["ocr"],
-    script:
-        "../scripts/audit_study.py"
-
-
-rule audit_gather:
-    input:
-        audits=expand("results/audit/{study}.csv", study=STUDIES),
-        code=code_of("audit_gather.py"),
-    output:
+        studies=expand("results/audit/{study}.csv", study=STUDIES),
         audit=report(
             "results/audit/audit.csv",
             caption="../report/audit_table.rst",
@@ -36,18 +17,19 @@ rule audit_gather:
         ),
         summary="results/audit/summary.csv",
     log:
-        "logs/audit_gather/audit_gather.log",
+        "logs/audit/audit.log",
     benchmark:
-        "benchmarks/audit_gather/audit_gather.tsv"
+        "benchmarks/audit/audit.tsv"
     conda:
         "../../envs/audit.yaml"
     resources:
         mem_mb=512,
-        runtime=5,
+        runtime=10,
     params:
         studies=STUDIES,
+        ocr={study: STUDY_CONFIG[study]["ocr"] for study in STUDIES},
     script:
-        "../scripts/audit_gather.py"
+        "../scripts/audit.py"
 
 
 rule audit_findings:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.iocontainers import Wildcards
 
 from tkimeta.configcheck import ConfigError, check_ae_terms, check_config_schema
 
@@ -26,7 +27,8 @@ except ConfigError as err:
 
 from tkimeta.code_inputs import code_inputs
 from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES
-from tkimeta.validate import STUDY_TABLES, RawDataError, validate_raw_dir
+from tkimeta.validate import STUDY_TABLES, RawDataError
+from tkimeta.validation_cache import cached_validate_raw_dir
 from tkimeta.vocab import FAMILY_METHOD_SET, KIND_FAMILY, config_outcomes, outcomes_by_kind
 
 # The workflow's own files, named relative to the working directory (not absolute), so
@@ -47,10 +49,13 @@ STUDY_CONFIG = {s: config["studies"][s] for s in STUDIES}
 # The configuration as the rules see it: only the studies of this run.
 RUN_CONFIG = {**config, "studies": STUDY_CONFIG}
 
+# Kept between invocations while nothing the validation reads has changed (the raw
+# files, the schemas, the library): a no-op or dry run then parses in milliseconds.
 try:
-    RAW_TABLES = validate_raw_dir(
+    RAW_TABLES = cached_validate_raw_dir(
         Path(config["raw_dir"]),
         STUDIES,
+        Path(".snakemake") / "tkimeta" / "raw_validation.pickle",
         skipped=config.get("exclude", []),
         seed_files={s: entry["seed_file"] for s, entry in STUDY_CONFIG.items()},
     )
@@ -148,6 +153,26 @@ def report_figures():
     for source in sorted((WORKFLOW_ROOT / "report").glob("*.qmd")):
         found += re.findall(r"\]\((figures/[^)\s]+)\)", source.read_text(encoding="utf-8"))
     return [f"results/{figure}" for figure in dict.fromkeys(found)]
+
+
+def rule_graph():
+    """The rule names and the (upstream, downstream) pairs of rules where the first makes
+    an input of the second: the graph `snakemake --rulegraph` draws, read from the parsed
+    rules instead of from a second Snakemake. That is exact here because no rule has
+    wildcards (every input and output is a known file name); call it once all rules are
+    defined (from a params function)."""
+    if any(rule.wildcard_names for rule in workflow.rules):
+        raise WorkflowError("rule_graph() assumes rules without wildcards; use snakemake --rulegraph instead")
+    producer = {str(path): rule.name for rule in workflow.rules for path in rule.output}
+    edges = set()
+    for rule in workflow.rules:
+        for item in rule.input:
+            # an input function (evidence_changelog names the report assets so) is called
+            paths = item(Wildcards()) if callable(item) else [item]
+            for path in [paths] if isinstance(paths, str) else paths:
+                if str(path) in producer:
+                    edges.add((producer[str(path)], rule.name))
+    return sorted(rule.name for rule in workflow.rules), sorted(edges)
 
 
 def remove_outputs_of_older_state():

@@ -31,56 +31,36 @@ PREVIOUS_RELEASE_FILES = sorted(
 )
 
 
-rule evidence_cumulative:
+rule evidence_analyses:
     input:
         inputs="results/pooled/inputs.csv",
         characteristics="results/clean/characteristics.csv",
-        code=code_of("evidence_cumulative.py"),
+        code=code_of("evidence_analyses.py"),
     output:
         cumulative="results/evidence/cumulative.csv",
         order="results/evidence/publication_order.csv",
+        small_study="results/evidence/small_study.csv",
     log:
-        "logs/evidence_cumulative/evidence_cumulative.log",
+        "logs/evidence_analyses/evidence_analyses.log",
     benchmark:
-        "benchmarks/evidence_cumulative/evidence_cumulative.tsv"
+        "benchmarks/evidence_analyses/evidence_analyses.tsv"
     conda:
         "../../envs/pool.yaml"
     resources:
         mem_mb=512,
-        runtime=5,
+        runtime=10,
     params:
         # the pooled studies (a context study is shown beside, never pooled)
         studies=[s for s, entry in STUDY_CONFIG.items() if entry["role"] == "single_arm"],
-        outcomes=CUMULATIVE_OUTCOMES,
+        cumulative_outcomes=CUMULATIVE_OUTCOMES,
+        outcomes=OUTCOMES,
         method=EVIDENCE.get("cumulative_method", "reml_hksj"),
+        min_k=EVIDENCE.get("small_study_min_k", 10),
         ci_level=config["pooling"]["ci_level"],
         min_k_pi=config["pooling"]["min_k_prediction_interval"],
         nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
     script:
-        "../scripts/evidence_cumulative.py"
-
-
-rule evidence_small_study:
-    input:
-        inputs="results/pooled/inputs.csv",
-        code=code_of("evidence_small_study.py"),
-    output:
-        table="results/evidence/small_study.csv",
-    log:
-        "logs/evidence_small_study/evidence_small_study.log",
-    benchmark:
-        "benchmarks/evidence_small_study/evidence_small_study.tsv"
-    conda:
-        "../../envs/pool.yaml"
-    resources:
-        mem_mb=512,
-        runtime=5,
-    params:
-        outcomes=OUTCOMES,
-        min_k=EVIDENCE.get("small_study_min_k", 10),
-        ci_level=config["pooling"]["ci_level"],
-    script:
-        "../scripts/evidence_small_study.py"
+        "../scripts/evidence_analyses.py"
 
 
 rule figures_evidence:

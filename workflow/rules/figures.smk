@@ -172,6 +172,6 @@ rule figure_rulegraph:
         mem_mb=768,
         runtime=10,
     params:
-        python=sys.executable,
+        graph=lambda wc: rule_graph(),
     script:
         "../scripts/figure_rulegraph.py"

@@ -1,24 +1,18 @@
-"""Rule figure_rulegraph: the workflow's own rule graph, as a figure for the report."""
+"""Rule figure_rulegraph: the workflow's own rule graph, as a figure for the report.
 
-import subprocess
+The graph comes in as a parameter (rule names and edges, read from the parsed rules by
+common.smk's rule_graph()), so a change of the graph reruns this job."""
+
 from pathlib import Path
 
-
-from tkimeta.plots.rulegraph import parse_rulegraph, rulegraph_plot
+from tkimeta.plots.rulegraph import rulegraph_plot
 from tkimeta.plots.style import save_figure
 from tkimeta.scripting import run
 
 
 def main(smk, log):
-    # The Snakemake that runs this workflow (its interpreter is passed in), asked for
-    # the rule graph only: nothing is executed and no lock is taken.
-    dot = subprocess.run(
-        [smk.params.python, "-m", "snakemake", "--rulegraph", "--forceall", "--nolock", "--quiet", "all",
-         "--snakefile", smk.input.snakefile],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    rules, edges = parse_rulegraph(dot)
-    save_figure(rulegraph_plot(rules, edges), Path(smk.output.png).with_suffix(""))
+    rules, edges = smk.params.graph
+    save_figure(rulegraph_plot(list(rules), [tuple(edge) for edge in edges]), Path(smk.output.png).with_suffix(""))
     log.info("%d rules, %d edges", len(rules), len(edges))
 
 

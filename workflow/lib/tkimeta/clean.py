@@ -194,6 +194,19 @@ def gather_studies(per_study: list[dict[str, pd.DataFrame]]) -> dict[str, pd.Dat
     return {kind: out[kind] for kind in GATHERED_TABLES}
 
 
+def split_by_study(gathered: dict[str, pd.DataFrame], studies: list[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The inverse of :func:`gather_studies`: each study's cleaned tables (``CLEAN_TABLES``,
+    their own columns only) out of the gathered ones, rows in their gathered order."""
+    per_study: dict[str, dict[str, pd.DataFrame]] = {study: {} for study in studies}
+    for kind in CLEAN_TABLES:
+        frame = gathered[kind][clean_columns(kind)]
+        groups = {study: rows for study, rows in frame.groupby("study_id", sort=False)}
+        for study in studies:
+            rows = groups.get(study, frame.iloc[0:0])
+            per_study[study][kind] = rows.reset_index(drop=True)
+    return per_study
+
+
 #: Which best-response categories make up each response measure.
 RESPONSE_MEASURES = {"ORR": ["cr", "pr"], "DCR": ["cr", "pr", "sd"]}
 

@@ -11,6 +11,7 @@ on a cluster stay shared.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -27,11 +28,25 @@ def read_text_csv(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype="str", keep_default_na=False, na_filter=False, encoding="utf-8")
 
 
-def write_csv(frame: pd.DataFrame, path, columns: list[str] | None = None) -> None:
-    """Write ``frame`` deterministically (atomic rename, fixed float format)."""
+def csv_text(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
+    """The text :func:`write_csv` writes for ``frame``."""
     if columns is not None:
         frame = frame[columns]
-    write_text(frame.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT), path)
+    return frame.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+
+
+def write_csv(frame: pd.DataFrame, path, columns: list[str] | None = None) -> None:
+    """Write ``frame`` deterministically (atomic rename, fixed float format)."""
+    write_text(csv_text(frame, columns), path)
+
+
+def as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as :func:`read_text_csv` reads it back after :func:`write_csv` wrote it.
+
+    A job that hands its results to the next step in memory, instead of through a file,
+    passes this, so that the next step sees exactly the text it would have read.
+    """
+    return read_text_csv(io.StringIO(csv_text(frame)))
 
 
 def write_text(text: str, path) -> None:

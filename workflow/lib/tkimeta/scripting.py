@@ -18,6 +18,9 @@ def run(snakemake, main) -> None:
     log_path = snakemake.log[0] if snakemake.log else None
     handlers = [logging.FileHandler(log_path, mode="w", encoding="utf-8")] if log_path else [logging.StreamHandler()]
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", handlers=handlers, force=True)
+    # fontTools (matplotlib's PDF font subsetting) logs every glyph list at INFO: pages of
+    # noise in the figure rules' logs, and time spent formatting them.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     log = logging.getLogger(snakemake.rule)
     try:
         main(snakemake, log)

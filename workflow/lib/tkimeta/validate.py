@@ -102,14 +102,43 @@ class Table:
 
 @lru_cache(maxsize=None)
 def load_schema(kind: str, schema_dir: Path = SCHEMA_DIR) -> tuple[dict, Draft202012Validator]:
-    """Load a raw table's schema and a validator that resolves the shared definitions."""
+    """Load a raw table's schema and a validator for one row.
+
+    The shared definitions are written into the schema once here (see :func:`_inline_refs`)
+    instead of being looked up through a registry for every cell of every row: the
+    lookups were most of the validation time, and validation runs whenever Snakemake
+    parses the workflow. The errors are the same either way.
+    """
     path = schema_dir / f"{kind}.schema.yaml"
     if not path.is_file():
         raise KeyError(f"no schema for table '{kind}' ({path})")
     definitions = yaml.safe_load((schema_dir / "_definitions.schema.yaml").read_text(encoding="utf-8"))
     schema = yaml.safe_load(path.read_text(encoding="utf-8"))
     registry = Registry().with_resource("definitions", Resource.from_contents(definitions))
-    return schema, Draft202012Validator(schema, registry=registry)
+    return schema, Draft202012Validator(_inline_refs(schema, definitions), registry=registry)
+
+
+def _inline_refs(node, definitions: dict, within_definitions: bool = False):
+    """``node`` with every ``$ref`` to the shared definitions replaced by the definition.
+
+    A reference with sibling keywords becomes ``allOf: [definition]`` beside them, which
+    JSON Schema 2020-12 evaluates exactly as it does ``$ref`` (both apply; an error of
+    the definition is reported with the definition's own keyword and the same path).
+    ``#/...`` inside the definitions file points into that file.
+    """
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions, within_definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    prefix = "#/$defs/" if within_definitions else "definitions#/$defs/"
+    inlined = {key: _inline_refs(value, definitions, within_definitions) for key, value in node.items() if key != "$ref"}
+    if not isinstance(ref, str):
+        return inlined
+    if not ref.startswith(prefix) and not (ref.startswith("definitions#/$defs/")):
+        return {"$ref": ref, **inlined}
+    target = _inline_refs(definitions["$defs"][ref.rsplit("/", 1)[-1]], definitions, within_definitions=True)
+    return {**inlined, "allOf": [target]} if inlined else target
 
 
 @lru_cache(maxsize=None)
@@ -282,6 +311,8 @@ def _control_character(cell: str) -> str | None:
     A NUL, an escape sequence, a line break inside a quoted cell or a zero-width or
     bidirectional-override character is never part of a typed value, and would reach
     the cleaned tables unseen."""
+    if cell.isprintable():  # no character of the categories Cc or Cf (nor any other unprintable)
+        return None
     for position, char in enumerate(cell, start=1):
         if char == "\t" and position in (1, len(cell)):
             continue  # reported as a leading or trailing space

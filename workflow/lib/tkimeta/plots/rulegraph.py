@@ -1,33 +1,16 @@
-"""The workflow's rule graph (from ``snakemake --rulegraph``) drawn with matplotlib.
+"""The workflow's rule graph (rule names and edges) drawn with matplotlib.
 
-Graphviz is not a dependency, so the DOT text is parsed here (nodes and edges only)
-and laid out in layers: each rule sits one layer right of its deepest input.
+Graphviz is not a dependency, so the graph is laid out here, in layers: each rule sits
+one layer right of its deepest input.
 """
 
 from __future__ import annotations
 
-import re
 
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from .style import INK, LIGHT_GREY, OKABE_ITO, new_figure, style_context
-
-_NODE = re.compile(r'^\s*(\d+)\[label = "([^"]+)"')
-_EDGE = re.compile(r"^\s*(\d+)\s*->\s*(\d+)")
-
-
-def parse_rulegraph(dot: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Rule names and (upstream, downstream) edges, both sorted (DOT order is not stable)."""
-    names, edges = {}, set()
-    for line in dot.splitlines():
-        if node := _NODE.match(line):
-            names[node.group(1)] = node.group(2)
-        elif edge := _EDGE.match(line):
-            edges.add((edge.group(1), edge.group(2)))
-    if not names:
-        raise ValueError("no rules found in the rule graph output")
-    return sorted(names.values()), sorted((names[a], names[b]) for a, b in edges)
 
 
 def layers(rules: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
