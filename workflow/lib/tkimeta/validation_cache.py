@@ -55,8 +55,8 @@ def validation_key(raw_dir: Path, study_ids: Sequence[str], skipped: Sequence[st
     arguments = {"format": CACHE_FORMAT, "raw_dir": str(raw_dir), "studies": list(study_ids),
                  "skipped": list(skipped), "seed_files": seed_files or {}}
     digest.update(json.dumps(arguments, sort_keys=True).encode())
-    for path in _library_files():
-        _add_file(digest, path, path.relative_to(PACKAGE_DIR).as_posix())
+    for name, path in _library_files():
+        _add_file(digest, path, name)
     if not raw_dir.is_dir():
         digest.update(b"no raw folder")
         return digest.hexdigest()
@@ -72,8 +72,10 @@ def validation_key(raw_dir: Path, study_ids: Sequence[str], skipped: Sequence[st
     return digest.hexdigest()
 
 
-def _library_files() -> list[Path]:
-    return sorted(PACKAGE_DIR.rglob("*.py")) + sorted(SCHEMA_DIR.glob("*.yaml"))
+def _library_files() -> list[tuple[str, Path]]:
+    """(name, path) of the library's Python files and of the raw-table schemas."""
+    code = [(p.relative_to(PACKAGE_DIR).as_posix(), p) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
+    return code + [(f"schemas/{p.name}", p) for p in sorted(SCHEMA_DIR.glob("*.yaml"))]
 
 
 def _kind(path: Path) -> str:

@@ -9,7 +9,7 @@ state, nothing to close).
 :func:`save_figure` writes PNG (200 dpi), PDF and optionally SVG so that the same
 figure always gives the same bytes, in one process or in two: no software name, no
 creation date, a fixed SVG hash salt, fonts (DejaVu Sans, shipped with matplotlib)
-embedded as TrueType subsets. Files are written to a temporary name and renamed.
+embedded as TrueType subsets, shared by the PDFs of one process (:mod:`.fonts`). Files are written to a temporary name and renamed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from cycler import cycler  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from ..vocab import AUDIT_STATUSES  # noqa: E402
+from .fonts import shared_font_subsets  # noqa: E402
 
 __all__ = [
     "OKABE_ITO",
@@ -156,7 +157,8 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     if fmt not in METADATA:
         raise ValueError(f"unsupported figure format {fmt!r}; use one of {', '.join(FORMATS)}")
     buffer = io.BytesIO()
-    with style_context():
+    fonts = shared_font_subsets() if fmt == "pdf" else contextlib.nullcontext()
+    with style_context(), fonts:
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=METADATA[fmt])
     return buffer.getvalue()
 
