@@ -64,6 +64,7 @@ rule report_render:
         "benchmarks/report_render/report_render.tsv"
     conda:
         "../../envs/report.yaml"
+    threads: 2  # the HTML and the PDF are made side by side
     resources:
         mem_mb=1024,
         runtime=15,

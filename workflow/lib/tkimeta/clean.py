@@ -87,16 +87,20 @@ def response_wide(counts: pd.DataFrame) -> pd.DataFrame:
     categories, then the most detailed location.
     """
     keys = ["study_id", "population", "denominator", "location"]
+    # plain Python over the records: this runs for every responder count the audit and
+    # the pooling look up, and pandas indexing per group was most of their time
+    groups: dict[tuple, list[dict]] = {}
+    for record in counts[keys + ["n", "category", "count", "row_id"]].to_dict("records"):
+        groups.setdefault(tuple(record[k] for k in keys), []).append(record)
     rows = []
-    for key, group in counts.groupby(keys, sort=False):
+    for key, group in groups.items():
         row = dict(zip(keys, key))
-        ns = [n for n in group["n"] if n != ""]
+        ns = [r["n"] for r in group if r["n"] != ""]
         row["n"] = ns[0] if ns else ""
         for category in RESPONSE_CATEGORIES:
-            printed = group.loc[group["category"] == category, "count"]
-            printed = [c for c in printed if c != ""]
+            printed = [r["count"] for r in group if r["category"] == category and r["count"] != ""]
             row[category.lower()] = printed[0] if printed else ""
-        row["source_rows"] = ";".join(group["row_id"])
+        row["source_rows"] = ";".join(r["row_id"] for r in group)
         rows.append(row)
     wide = pd.DataFrame(
         rows, columns=keys + ["n", "cr", "pr", "sd", "pd", "ne", "source_rows"], dtype="str"
@@ -129,7 +133,7 @@ def mark_preferred_survival(survival: pd.DataFrame) -> pd.DataFrame:
 def _mark_preferred(frame: pd.DataFrame, group_by: list[str], completeness) -> list[str]:
     flags = ["false"] * len(frame)
     scores = {}
-    for position, (_, row) in enumerate(frame.iterrows()):
+    for position, row in enumerate(frame.to_dict("records")):
         key = tuple(row[c] for c in group_by)
         score = (-completeness(row), location_rank(row["location"]), position)
         if key not in scores or score < scores[key][0]:

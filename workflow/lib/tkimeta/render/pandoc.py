@@ -17,6 +17,7 @@ import subprocess
 import time
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -164,71 +165,87 @@ def render_pandoc(
     flags: list[str],
 ) -> RenderResult:
     """Write ``output_html`` (pandoc, resources embedded) and/or ``output_pdf`` (pandoc
-    to typst markup, then typst) from the expanded document ``exp_path``."""
-    build = work_dir / ".render"
-    html_out = pdf_out = None
-    if output_html is not None:
-        t = time.perf_counter()
-        opts = format_options(project, front, "html")
-        meta_path = build / "meta-html.yml"
-        meta_path.write_text(yaml.safe_dump(pandoc_meta(project, front, "html", stem), sort_keys=True), encoding="utf-8")
-        css = [DEFAULT_CSS]
-        extra_css = opts.get("css") or []
-        for c in [extra_css] if isinstance(extra_css, str) else list(extra_css):
-            p = work_dir / str(c)
-            if not p.is_file():
-                raise ReportRenderError(f"css file '{c}' (from the document options) not found")
-            css.append(p)
-        args = [
-            *common_pandoc_args(meta_path, flags),
-            "--to=html5",
-            "--standalone",
-            "--embed-resources",
-            "--mathml",
-            "--section-divs",
-            "--wrap=none",
-            *[f"--css={c}" for c in css],
-        ]
-        if truthy(opts.get("toc"), True):
-            args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}"]
-        tmp_html = build / f"{stem}.html"
-        run_pandoc([*args, "-o", str(tmp_html), relative_path(exp_path, work_dir)], cwd=work_dir)
-        html = tmp_html.read_text(encoding="utf-8")
-        check_self_contained(html)
-        html_out = Path(output_html)
-        _atomic_write_bytes(html_out, html.encode("utf-8"))
-        timings["html"] = time.perf_counter() - t
+    to typst markup, then typst) from the expanded document ``exp_path``.
 
-    if output_pdf is not None:
-        t = time.perf_counter()
-        opts = format_options(project, front, "typst")
-        meta = pandoc_meta(project, front, "typst", stem)
-        meta["papersize"] = str(opts.get("papersize", "a4"))
-        margin = opts.get("margin", {"x": "2.2cm", "y": "2.4cm"})
-        meta["margin"] = margin
-        meta["page-numbering"] = "1"
-        meta["fontsize"] = str(opts.get("fontsize", "10.5pt"))
-        if opts.get("mainfont"):
-            meta["mainfont"] = str(opts["mainfont"])
-        meta_path = build / "meta-typst.yml"
-        meta_path.write_text(yaml.safe_dump(meta, sort_keys=True), encoding="utf-8")
-        typ = build / f"{stem}.typ"
-        args = [
-            *common_pandoc_args(meta_path, flags),
-            "--to=typst",
-            "--standalone",
-            "--wrap=preserve",
-            f"--include-in-header={TYPST_HEADER}",
-        ]
-        if truthy(opts.get("toc"), True):
-            args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}"]
-        run_pandoc([*args, "-o", str(typ), relative_path(exp_path, work_dir)], cwd=work_dir)
-        timings["typst_markup"] = time.perf_counter() - t
-        pdf = _compile_typst(typ, work_dir)
-        pdf_out = Path(output_pdf)
-        _atomic_write_bytes(pdf_out, pdf)
-        timings["pdf"] = time.perf_counter() - t
+    The two are independent, so the HTML's pandoc runs in a second thread (it waits on a
+    subprocess) while this one makes the PDF: the job takes as long as the longer one."""
+    build = work_dir / ".render"
+    with ThreadPoolExecutor(max_workers=1) as background:
+        html = None
+        if output_html is not None:
+            html = background.submit(_render_html, work_dir, exp_path, project, front, stem, Path(output_html),
+                                     timings, flags, build)
+        pdf_out = None
+        if output_pdf is not None:
+            pdf_out = _render_pdf(work_dir, exp_path, project, front, stem, Path(output_pdf), timings, flags, build)
+        html_out = html.result() if html is not None else None
     return RenderResult("pandoc", html_out, pdf_out, timings)
+
+
+def _render_html(work_dir: Path, exp_path: Path, project: Mapping[str, Any], front: Mapping[str, Any], stem: str,
+                 output_html: Path, timings: dict[str, float], flags: list[str], build: Path) -> Path:
+    t = time.perf_counter()
+    opts = format_options(project, front, "html")
+    meta_path = build / "meta-html.yml"
+    meta_path.write_text(yaml.safe_dump(pandoc_meta(project, front, "html", stem), sort_keys=True), encoding="utf-8")
+    css = [DEFAULT_CSS]
+    extra_css = opts.get("css") or []
+    for c in [extra_css] if isinstance(extra_css, str) else list(extra_css):
+        p = work_dir / str(c)
+        if not p.is_file():
+            raise ReportRenderError(f"css file '{c}' (from the document options) not found")
+        css.append(p)
+    args = [
+        *common_pandoc_args(meta_path, flags),
+        "--to=html5",
+        "--standalone",
+        "--embed-resources",
+        "--mathml",
+        "--section-divs",
+        "--wrap=none",
+        *[f"--css={c}" for c in css],
+    ]
+    if truthy(opts.get("toc"), True):
+        args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}"]
+    tmp_html = build / f"{stem}.html"
+    run_pandoc([*args, "-o", str(tmp_html), relative_path(exp_path, work_dir)], cwd=work_dir)
+    html = tmp_html.read_text(encoding="utf-8")
+    check_self_contained(html)
+    _atomic_write_bytes(output_html, html.encode("utf-8"))
+    timings["html"] = time.perf_counter() - t
+    return output_html
+
+
+def _render_pdf(work_dir: Path, exp_path: Path, project: Mapping[str, Any], front: Mapping[str, Any], stem: str,
+                output_pdf: Path, timings: dict[str, float], flags: list[str], build: Path) -> Path:
+    t = time.perf_counter()
+    opts = format_options(project, front, "typst")
+    meta = pandoc_meta(project, front, "typst", stem)
+    meta["papersize"] = str(opts.get("papersize", "a4"))
+    margin = opts.get("margin", {"x": "2.2cm", "y": "2.4cm"})
+    meta["margin"] = margin
+    meta["page-numbering"] = "1"
+    meta["fontsize"] = str(opts.get("fontsize", "10.5pt"))
+    if opts.get("mainfont"):
+        meta["mainfont"] = str(opts["mainfont"])
+    meta_path = build / "meta-typst.yml"
+    meta_path.write_text(yaml.safe_dump(meta, sort_keys=True), encoding="utf-8")
+    typ = build / f"{stem}.typ"
+    args = [
+        *common_pandoc_args(meta_path, flags),
+        "--to=typst",
+        "--standalone",
+        "--wrap=preserve",
+        f"--include-in-header={TYPST_HEADER}",
+    ]
+    if truthy(opts.get("toc"), True):
+        args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}"]
+    run_pandoc([*args, "-o", str(typ), relative_path(exp_path, work_dir)], cwd=work_dir)
+    timings["typst_markup"] = time.perf_counter() - t
+    pdf = _compile_typst(typ, work_dir)
+    _atomic_write_bytes(output_pdf, pdf)
+    timings["pdf"] = time.perf_counter() - t
+    return output_pdf
 
 
 def _compile_typst(typ: Path, root: Path) -> bytes:
