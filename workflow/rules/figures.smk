@@ -24,7 +24,6 @@ rule figures_forest:
         "benchmarks/figures_forest/figures_forest.tsv"
     conda:
         "../../envs/figures.yaml"
-    threads: 2
     resources:
         mem_mb=1024,
         runtime=15,

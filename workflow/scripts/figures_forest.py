@@ -1,9 +1,10 @@
 """Rule figures_forest: a forest plot of every pooled outcome (all subgroups, primary analysis).
 
-The figures are independent, so they are drawn by ``threads`` worker processes.
+Drawn one after another in this one process: the PDFs then share their font subsets
+(tkimeta.plots.fonts), which is what made the figures slow, and the job's memory stays
+that of one process.
 """
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -21,22 +22,18 @@ def draw(outcome, method, studies, pooled, test, labels, target):
         figure = forest_plot(studies, pooled, test if len(test) else None, title=outcome_label(outcome),
                              outcome=outcome, method=method, study_labels=labels)
     save_figure(figure, Path(target).with_suffix(""))
-    return outcome, len(studies)
 
 
 def main(smk, log):
     estimates = pd.read_csv(smk.input.estimates)
     studies = pd.read_csv(smk.input.studies)
     tests = pd.read_csv(smk.input.tests)
-    jobs = []
     for outcome, target in zip(smk.params.outcomes, smk.output.png):
         method = smk.params.primary_methods[outcome]
-        jobs.append((outcome, method, studies[studies["outcome"] == outcome],
-                     estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)],
-                     tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels, target))
-    with ProcessPoolExecutor(max_workers=smk.threads) as pool:
-        for outcome, k in pool.map(draw, *zip(*jobs)):
-            log.info("%s: %d study rows", outcome, k)
+        own = studies[studies["outcome"] == outcome]
+        draw(outcome, method, own, estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)],
+             tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels, target)
+        log.info("%s: %d study rows", outcome, len(own))
 
 
 run(snakemake, main)  # noqa: F821

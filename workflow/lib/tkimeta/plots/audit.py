@@ -149,6 +149,10 @@ FINDING_CLASS_COLOURS = {
 }
 
 
+#: The most papers the findings figure draws a bar for.
+MAX_BARS = 40
+
+
 def audit_findings_plot(
     findings: pd.DataFrame,
     summary: pd.DataFrame,
@@ -163,8 +167,24 @@ def audit_findings_plot(
     ``findings`` is results/audit/findings.csv (study_id, finding_class, impact),
     ``summary`` results/audit/findings_summary.csv (study_id, checks).
     """
-    frame = require_frame(findings, "findings", ("study_id", "finding_class", "impact"), "audit_findings_plot")
+    columns = ("study_id", "finding_class", "impact")
+    # no findings at all is a result (every printed number checks out), drawn as such
+    frame = findings if findings is not None and findings.empty and set(columns) <= set(findings.columns) else \
+        require_frame(findings, "findings", columns, "audit_findings_plot")
     studies = [str(s) for s in (study_order or list(dict.fromkeys(summary["study_id"].astype(str))))]
+    # Many papers: a bar for each of those with findings (most first, at most
+    # MAX_BARS), the rest summed up in the title, so the figure stays legible.
+    left_out = []
+    if len(studies) > MAX_BARS:
+        per_study = frame.groupby(frame["study_id"].astype(str)).size()
+        ranked = sorted((s for s in studies if per_study.get(s, 0)), key=lambda s: (-per_study[s], studies.index(s)))
+        kept = set(ranked[:MAX_BARS])
+        left_out = [s for s in studies if s not in kept]
+        studies = [s for s in studies if s in kept]
+        if title and studies:
+            title = f"{title}: the {len(studies):,} papers with the most findings ({len(left_out):,} others not shown)"
+        elif title:
+            title = f"{title}: none in {len(left_out):,} papers"
     order = list(FINDING_CLASS_LABELS)
     counts = (pd.crosstab(frame["study_id"].astype(str), frame["finding_class"].astype(str))
               .reindex(index=studies, columns=order, fill_value=0).fillna(0).astype(int))
@@ -187,7 +207,10 @@ def audit_findings_plot(
         totals = counts.sum(axis=1)
         top = max(int(totals.max()) if n else 1, 1)
         ax.set_xlim(0, top)
-        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_ylim(max(n, 1) - 0.5, -0.5)
+        if frame.empty:
+            ax.text(0.5, 0.5, "No findings: every checked number is consistent with the paper's others",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=8.0, color=INK)
         ax.set_yticks(range(n), labels)
         ax.tick_params(axis="y", length=0, pad=4)
         ax.spines["left"].set_visible(False)
