@@ -22,7 +22,10 @@ def main(smk, log):
     save_figure(audit_findings_plot(read_text_csv(smk.input.findings), pd.read_csv(smk.input.findings_summary),
                                     study_order=smk.params.studies, study_labels=labels),
                 Path(smk.output.audit).with_suffix(""))
-    save_figure(ae_plot(ae_rates(studies), study_labels=labels), Path(smk.output.ae).with_suffix(""))
+    rates = ae_rates(studies)
+    ae = ae_plot(rates, study_labels=labels) if len(rates) else \
+        no_data_plot("Adverse-event rates", "No study in this run reports the configured adverse events.")
+    save_figure(ae, Path(smk.output.ae).with_suffix(""))
     context = smk.params.context_studies
     if context:
         nma = nma_plot(read_text_csv(smk.input.effects), study_id=context[0])

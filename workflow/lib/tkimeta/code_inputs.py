@@ -53,6 +53,7 @@ def code_inputs(script: str | Path, package_dir: str | Path) -> list[str]:
     return sorted(str(p) for p in files)
 
 
+@cache
 def _module_file(package_dir: Path, name: str) -> Path | None:
     """The file of module ``name`` (``tkimeta.x.y``) under ``package_dir``, if it exists."""
     parts = name.split(".")

@@ -14,21 +14,30 @@ from .empty import no_data_plot
 from .style import GREY, new_figure, style_context
 
 
+#: Above this many papers an outcome's panel shows the pooled estimate and CI as a band
+#: against the number of papers, instead of a labelled row per paper.
+MAX_LABELLED_STEPS = 30
+_BAND_ROWS = 5  # the height of a band panel, in rows
+
+
 def cumulative_plot(table: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
                     study_labels: Mapping[str, str] | None = None, subgroup: str = "all") -> Figure:
     """One panel per outcome: the pooled estimate and CI after each paper, in order of
-    publication (top to bottom), as metafor's ``forest(cumul(res))``."""
+    publication (top to bottom), as metafor's ``forest(cumul(res))``; with more than
+    :data:`MAX_LABELLED_STEPS` papers, as a band against the number of papers."""
     table = table[table["subgroup"] == subgroup]
     outcomes = list(dict.fromkeys(table["outcome"]))
     if not outcomes:
         return no_data_plot("Cumulative meta-analysis", "No outcome with data in this run.")
     labels = labels or {}
     study_labels = study_labels or {}
-    heights = [max(len(table[table["outcome"] == o]), 1) for o in outcomes]
+    steps = {o: max(len(table[table["outcome"] == o]), 1) for o in outcomes}
+    heights = [n if n <= MAX_LABELLED_STEPS else _BAND_ROWS for n in steps.values()]
     with style_context():
         fig = new_figure(9.0, 0.9 + 0.32 * sum(heights) + 0.55 * len(outcomes))
+        labelled = any(n <= MAX_LABELLED_STEPS for n in steps.values())  # room for the row labels
         grid = fig.add_gridspec(len(outcomes), 1, height_ratios=[h + 1.6 for h in heights], hspace=0.9,
-                                left=0.47, right=0.97, top=0.97, bottom=0.05)
+                                left=0.47 if labelled else 0.1, right=0.97, top=0.97, bottom=0.05)
         for i, outcome in enumerate(outcomes):
             ax = fig.add_subplot(grid[i])
             rows = table[table["outcome"] == outcome].sort_values("step", key=lambda s: s.astype(int))
@@ -36,6 +45,11 @@ def cumulative_plot(table: pd.DataFrame, *, labels: Mapping[str, str] | None = N
             scale = rows["scale"].iloc[0]
             ratio = scale in ("ratio", "months")
             est, lo, hi = (rows[c].astype(float).to_numpy() for c in ("estimate", "ci_lower", "ci_upper"))
+            if len(rows) > MAX_LABELLED_STEPS:
+                _band_panel(ax, rows["k"].astype(int).to_numpy(), est, lo, hi, scale)
+                ax.set_title(f"{labels.get(outcome, outcome)} (after each of {len(rows):,} papers, in order of "
+                             "publication)", fontsize=9, loc="left")
+                continue
             ax.hlines(y, lo, hi, color="black", lw=1)
             ax.plot(est, y, "s", color="black", ms=4)
             names = []
@@ -55,6 +69,22 @@ def cumulative_plot(table: pd.DataFrame, *, labels: Mapping[str, str] | None = N
             ax.tick_params(axis="x", labelsize=7)
             ax.set_xlabel({"proportion": "proportion", "months": "months", "ratio": "ratio"}.get(scale, scale), fontsize=7)
     return fig
+
+
+def _band_panel(ax, k, est, lo, hi, scale: str) -> None:
+    """The cumulative estimate (line) and its CI (band) against the number of papers."""
+    ax.fill_between(k, lo, hi, color="#dddddd", lw=0, step="post")
+    ax.step(k, est, where="post", color="black", lw=1)
+    ax.set_xlim(k.min(), k.max())
+    if scale in ("ratio", "months"):
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    if scale == "ratio":
+        ax.axhline(1, color=GREY, lw=0.8, ls="--")
+    ax.set_xlabel("number of papers pooled (k)", fontsize=7)
+    ax.set_ylabel({"proportion": "proportion", "months": "months", "ratio": "ratio"}.get(scale, scale), fontsize=7)
+    ax.tick_params(labelsize=7)
 
 
 def funnel_plot(data: Mapping, *, title: str = "") -> Figure:
