@@ -87,3 +87,21 @@ def test_an_unreadable_cache_is_ignored(raw, tmp_path):
     cache = tmp_path / "cache.pickle"
     cache.write_bytes(b"not a pickle")
     assert _rows(cached_validate_raw_dir(raw, STUDIES, cache)) == _rows(validate_raw_dir(raw, STUDIES))
+
+
+def test_a_check_that_passed_is_not_run_again_for_the_same_key(tmp_path):
+    from tkimeta.validation_cache import check_once
+
+    stamp, calls = tmp_path / "stamp", []
+    check_once(lambda: calls.append("a"), [{"x": 1}], stamp)
+    check_once(lambda: calls.append("b"), [{"x": 1}], stamp)
+    assert calls == ["a"]
+    check_once(lambda: calls.append("c"), [{"x": 2}], stamp)  # another configuration: checked
+    assert calls == ["a", "c"]
+
+    def failing():
+        raise ValueError("bad configuration")
+
+    for _ in range(2):  # a failed check leaves no stamp: it fails every time
+        with pytest.raises(ValueError):
+            check_once(failing, [{"x": 3}], stamp)

@@ -21,5 +21,6 @@ rule clean:
     params:
         studies=STUDIES,
         ocr={study: STUDY_CONFIG[study]["ocr"] for study in STUDIES},
+        validation=RAW_VALIDATION,
     script:
         "../scripts/clean.py"

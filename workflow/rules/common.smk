@@ -13,14 +13,17 @@ from snakemake.exceptions import WorkflowError
 from snakemake.iocontainers import Wildcards
 
 from tkimeta.configcheck import ConfigError, check_ae_terms, check_config_schema
+from tkimeta.validation_cache import cached_validate_raw_dir, check_once
 
 # Every schema error at once, each with its key path and its line in config.yaml
-# (Snakemake's own validate() stops at the first and gives neither).
+# (Snakemake's own validate() stops at the first and gives neither). Not repeated while
+# the configuration, the schema and the library are what passed last time.
+_CONFIG_SCHEMA = (Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml").read_text()
 try:
-    check_config_schema(
-        config,
-        yaml.safe_load((Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml").read_text()),
-        Path("config.yaml"),
+    check_once(
+        lambda: check_config_schema(config, yaml.safe_load(_CONFIG_SCHEMA), Path("config.yaml")),
+        [config, _CONFIG_SCHEMA],
+        Path(".snakemake") / "tkimeta" / "config_schema.passed",
     )
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
@@ -28,7 +31,6 @@ except ConfigError as err:
 from tkimeta.code_inputs import code_inputs
 from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES
 from tkimeta.validate import STUDY_TABLES, RawDataError
-from tkimeta.validation_cache import cached_validate_raw_dir
 from tkimeta.vocab import FAMILY_METHOD_SET, KIND_FAMILY, config_outcomes, outcomes_by_kind
 
 # The workflow's own files, named relative to the working directory (not absolute), so
@@ -51,14 +53,17 @@ RUN_CONFIG = {**config, "studies": STUDY_CONFIG}
 
 # Kept between invocations while nothing the validation reads has changed (the raw
 # files, the schemas, the library): a no-op or dry run then parses in milliseconds.
+# The rule clean reads the validated tables from the same place (it validates again
+# if they are not there).
+RAW_VALIDATION = dict(
+    raw_dir=config["raw_dir"],
+    studies=STUDIES,
+    cache_file=str(Path(".snakemake") / "tkimeta" / "raw_validation.pickle"),
+    skipped=config.get("exclude", []),
+    seed_files={s: entry["seed_file"] for s, entry in STUDY_CONFIG.items()},
+)
 try:
-    RAW_TABLES = cached_validate_raw_dir(
-        Path(config["raw_dir"]),
-        STUDIES,
-        Path(".snakemake") / "tkimeta" / "raw_validation.pickle",
-        skipped=config.get("exclude", []),
-        seed_files={s: entry["seed_file"] for s, entry in STUDY_CONFIG.items()},
-    )
+    RAW_TABLES = cached_validate_raw_dir(**RAW_VALIDATION)
 except RawDataError as err:
     raise WorkflowError(str(err)) from None
 

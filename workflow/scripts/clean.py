@@ -2,6 +2,8 @@
 
 One job for all studies: a study's cleaning takes milliseconds, far less than starting
 a job, so one process cleans them all (in config order) and writes the gathered tables.
+The validated tables are those Snakemake's parse validated (kept by content in
+.snakemake/, see tkimeta.validation_cache); they are validated here when they are not.
 """
 
 from pathlib import Path
@@ -9,26 +11,27 @@ from pathlib import Path
 from tkimeta.clean import clean_study, gather_studies
 from tkimeta.io import as_written, write_csv
 from tkimeta.scripting import run
-from tkimeta.tables import CLEAN_TABLES, GATHERED_TABLES
-from tkimeta.validate import RawDataError, read_table
+from tkimeta.tables import GATHERED_TABLES
+from tkimeta.validation_cache import cached_validate_raw_dir
 
 
 def main(smk, log):
+    validated = cached_validate_raw_dir(**smk.params.validation)
     raw = {}
-    problems = []
-    for path in map(Path, smk.input.tables):
-        table, found = read_table(path, path.stem, shown_as=str(path))
-        problems.extend(found)
-        raw.setdefault(path.parent.name, {})[path.stem] = table
-    if problems:
-        raise RawDataError(problems)
+    for tables in validated.values():
+        for table in tables:
+            raw.setdefault(table.path.parent.name, {})[table.path.stem] = table
+    inputs = {str(Path(path)) for path in smk.input.tables}
+    read = {str(table.path) for tables in validated.values() for table in tables}
+    if read != inputs:  # the rule's inputs are the validated tables; anything else is a bug
+        raise RuntimeError(f"validated tables differ from the rule's inputs: {sorted(read ^ inputs)[:5]}")
     per_study = []
     for study in smk.params.studies:
         # as the studies' cleaned tables would be read back from their own files
         cleaned = {kind: as_written(frame) for kind, frame in
                    clean_study(study, raw.get(study, {}), repair_ocr=smk.params.ocr[study]).items()}
         per_study.append(cleaned)
-        log.info("%s: %s", study, ", ".join(f"{kind} {len(cleaned[kind])}" for kind in CLEAN_TABLES if len(cleaned[kind])))
+    log.info("%d studies cleaned", len(per_study))
     gathered = gather_studies(per_study)
     for kind in GATHERED_TABLES:
         write_csv(gathered[kind], getattr(smk.output, kind))

@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
 
 #: A configuration file is a few kilobytes; anything this large is not one.
 MAX_CONFIG_BYTES = 1_000_000
@@ -163,6 +162,8 @@ def _config_problem(error) -> tuple[tuple, str]:
     if v in ("minLength", "maxLength"):
         return at, f"{_shown(value)} is too {'short' if v == 'minLength' else 'long'} ({v} {error.validator_value})"
     if v == "propertyNames":  # a key (e.g. a study id) of the wrong form
+        from jsonschema import Draft202012Validator
+
         bad = [k for k in value if list(Draft202012Validator(error.validator_value).iter_errors(k))]
         return at + (bad[0],) if bad else at, (
             f"key {', '.join(repr(k) for k in bad)} is not allowed here "
@@ -173,6 +174,8 @@ def _config_problem(error) -> tuple[tuple, str]:
 def check_config_schema(config: dict, schema: dict, path: Path = Path("config.yaml")) -> None:
     """Validate ``config`` against ``schema``; raise :class:`ConfigError` listing every
     error with its key path in words and its line in ``path`` (when it comes from there)."""
+    from jsonschema import Draft202012Validator  # here: a parse whose check is remembered never imports it
+
     errors = list(Draft202012Validator(schema).iter_errors(config))
     if not errors:
         return

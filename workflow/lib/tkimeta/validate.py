@@ -28,12 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from .tables import STUDY_TABLES
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 from .vocab import POPULATIONS
 
 # The data model of the raw tables is part of the library (package data).
@@ -109,6 +111,10 @@ def load_schema(kind: str, schema_dir: Path = SCHEMA_DIR) -> tuple[dict, Draft20
     lookups were most of the validation time, and validation runs whenever Snakemake
     parses the workflow. The errors are the same either way.
     """
+    # imported here, not at the top: a parse whose validation is cached never needs them
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     path = schema_dir / f"{kind}.schema.yaml"
     if not path.is_file():
         raise KeyError(f"no schema for table '{kind}' ({path})")

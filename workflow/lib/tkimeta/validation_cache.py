@@ -35,17 +35,38 @@ CACHE_FORMAT = 1
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def cached_validate_raw_dir(raw_dir: Path, study_ids: list[str], cache_file: Path, *, skipped: Sequence[str] = (),
+def cached_validate_raw_dir(raw_dir: Path, studies: list[str], cache_file: Path, *, skipped: Sequence[str] = (),
                             seed_files: dict[str, str] | None = None) -> dict[str, list[Table]]:
     """:func:`tkimeta.validate.validate_raw_dir`, reusing ``cache_file`` when its key matches."""
     raw_dir, cache_file = Path(raw_dir), Path(cache_file)
-    key = validation_key(raw_dir, study_ids, skipped, seed_files)
+    key = validation_key(raw_dir, studies, skipped, seed_files)
     cached = _load(cache_file)
     if cached is not None and cached[0] == key:
         return cached[1]
-    tables = validate_raw_dir(raw_dir, study_ids, skipped=skipped, seed_files=seed_files)
+    tables = validate_raw_dir(raw_dir, studies, skipped=skipped, seed_files=seed_files)
     _store(cache_file, (key, tables))
     return tables
+
+
+def check_once(check, key_parts: Sequence, stamp_file: Path) -> None:
+    """Run ``check()`` unless it passed for these ``key_parts`` (and this library) last
+    time; a check that raises leaves no stamp, so it runs again next time."""
+    digest = hashlib.sha256(json.dumps([CACHE_FORMAT, *key_parts], sort_keys=True, default=str).encode())
+    for name, path in _library_files():
+        _add_file(digest, path, name)
+    key = digest.hexdigest()
+    stamp_file = Path(stamp_file)
+    try:
+        if stamp_file.read_text(encoding="ascii") == key:
+            return
+    except OSError:
+        pass
+    check()
+    try:
+        stamp_file.parent.mkdir(parents=True, exist_ok=True)
+        stamp_file.write_text(key, encoding="ascii")
+    except OSError:
+        pass  # no stamp: the next parse checks again
 
 
 def validation_key(raw_dir: Path, study_ids: Sequence[str], skipped: Sequence[str] = (),
