@@ -1,0 +1,27 @@
+"""tkimeta.frames.records gives what DataFrame.itertuples(index=False) gives."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tkimeta.frames import records
+
+
+def _same(a, b):
+    return type(a) is type(b) and (a == b or (isinstance(a, float) and math.isnan(a) and math.isnan(b)))
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"a": ["x", "", "z"], "b": [1, 2, 3], "c": [0.5, np.nan, 2.0], "d": [True, False, True]}),
+    pd.DataFrame({"study_id": pd.Series([], dtype="str"), "n": pd.Series([], dtype="int64")}),
+    pd.DataFrame({"class": ["a"], "2nd": ["b"], "ok name": ["c"]}),  # names that are not identifiers
+    pd.DataFrame({"x": [1.0, 2.5]}, index=[7, 3]),  # the index is not a field
+])
+def test_records_are_itertuples(frame):
+    expected, got = list(frame.itertuples(index=False)), list(records(frame))
+    assert len(got) == len(expected)
+    for e, g in zip(expected, got):
+        assert g._fields == e._fields
+        assert all(_same(x, y) for x, y in zip(e, g)), (e, g)
