@@ -283,7 +283,7 @@ def rma(
     est = weighted_mean(y, w)
     var = 1.0 / float(w.sum())
     if test == "knha":
-        rss = float(np.sum(w * (y - est) ** 2))
+        rss = float((w * (y - est) ** 2).sum())
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - 1)
         df: float | None = float(k - 1)
     else:
@@ -317,7 +317,7 @@ def rma(
         pi_lo, pi_hi = est - half, est + half
         tau2_ci = tau2_qprofile_ci(y, v, level) if tau2_ci else (nan, nan)
 
-    weights = tuple(float(x) for x in 100.0 * w / w.sum())
+    weights = tuple((100.0 * w / w.sum()).tolist())
     return RMAResult(
         estimate=est, se=se, ci_lower=est - crit * se, ci_upper=est + crit * se,
         pi_lower=pi_lo, pi_upper=pi_hi, tau2=float(tau2), tau2_ci=tau2_ci, i2=float(i2),
