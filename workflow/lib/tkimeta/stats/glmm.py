@@ -203,25 +203,27 @@ _NEWTON_MAXITER = 100
 # the start, and the Hessian (for the SE) is taken where the step was computed, within
 # the tolerance of the maximum. That is what makes a warm start (leave-one-out from the
 # full fit) give the same digits as a cold one.
-_NEWTON_STEP_TOL = 1e-10
+_NEWTON_STEP_TOL = 1e-12
 
 
 @dataclass(frozen=True)
 class Start:
     """Where a fit starts: (mu, tau) and, optionally, the conditional modes of the
-    studies there (to warm-start the first mode search)."""
+    studies there (to warm-start the first mode search) and a close approximation of
+    the Hessian there (then the first Newton step needs only the gradient)."""
 
     mu: float
     tau: float
     modes: np.ndarray | None = None
+    hessian: np.ndarray | None = None
 
 
-def _newton_step(ev: agq.Evaluation) -> np.ndarray:
+def _newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
     """The Newton step for maximising, Levenberg-damped where the observed information
     is not positive definite (far from the maximum, or near tau = 0, a stationary point
     of a likelihood even in tau). 2 x 2, so in closed form."""
-    (a, b), (_, d) = -ev.hessian
-    g = ev.gradient
+    (a, b), (_, d) = -hessian
+    g = gradient
     half_trace, half_gap = 0.5 * (a + d), math.hypot(0.5 * (a - d), b)
     lowest = half_trace - half_gap  # smallest eigenvalue of the information
     scale = max(1.0, abs(a), abs(b), abs(d))
@@ -239,10 +241,21 @@ def _maximise(x, n, quad: agq.Quadrature, start: Start) -> tuple[np.ndarray, agq
     """
     theta = np.array([start.mu, start.tau], dtype=float)
     u0 = np.zeros_like(x) if start.modes is None else start.modes
-    ev = agq.evaluate(theta[0], theta[1], x, n, quad, u0)
+    ev = None
+    if start.hessian is not None:
+        # the first step from the gradient alone and the Hessian that came with the start
+        first = agq.evaluate(theta[0], theta[1], x, n, quad, u0, hessian=False)
+        trial = theta + _newton_step(first.gradient, start.hessian)
+        new = agq.evaluate(trial[0], trial[1], x, n, quad, first.modes)
+        if new.loglik >= first.loglik - 1e-12 * (1.0 + abs(first.loglik)):
+            theta, ev = trial, new
+        else:
+            u0 = first.modes
+    if ev is None:
+        ev = agq.evaluate(theta[0], theta[1], x, n, quad, u0)
     converged = False
     for _ in range(_NEWTON_MAXITER):
-        step = _newton_step(ev)
+        step = _newton_step(ev.gradient, ev.hessian)
         if np.max(np.abs(step) / np.maximum(1.0, np.abs(theta))) < _NEWTON_STEP_TOL:
             theta = theta + step
             converged = True
@@ -274,31 +287,48 @@ def leave_one_out_starts(x, n, fit: GLMMResult) -> list[Start | None]:
     Without study i the log-likelihood is the full one minus study i's term, so at the
     full maximum its gradient is minus study i's gradient and its Hessian the full one
     less study i's: one vectorised evaluation gives the first Newton step of every
-    refit, and each refit then needs one or two steps of its own. ``None`` (a cold
-    start) where the full fit is on the boundary tau = 0 (no step leaves that
-    stationary point) or where the step is not an ascent direction.
+    refit. Each start also carries the refit's Hessian at the start, to second order
+    (the third derivatives from central differences of each study's analytic Hessian),
+    so that its first step of its own needs only a gradient, and its second (from a
+    full evaluation) ends the fit. ``None`` (a cold start) where the full fit is on the
+    boundary tau = 0 (no step leaves that stationary point) or where the step is not
+    an ascent direction.
     """
     xa, na, _ = check_counts(x, n)
     k = xa.size
     if not fit.pooled or fit.tau2 == 0.0 or k < 3:
         return [None] * k
     quad = agq.quadrature(fit.nagq)
-    full = agq.evaluate(fit.estimate, fit.tau, xa, na, quad, np.zeros(k), per_study=True)
-    grad = full.gradient  # (2, k)
-    info = -(full.hessian.sum(axis=2)[:, :, None] - full.hessian)  # information without study i, (2, 2, k)
+    theta = np.array([fit.estimate, fit.tau])
+    full = agq.evaluate(theta[0], theta[1], xa, na, quad, np.zeros(k), per_study=True)
+    grad, hess = full.gradient, full.hessian  # (2, k), (2, 2, k)
+    third = np.empty((2, 2, 2, k))  # d hess[a, b] / d theta_c, per study
+    for c in (0, 1):
+        h = 1e-4 * max(1.0, abs(theta[c]))
+        up, down = theta.copy(), theta.copy()
+        up[c] += h
+        down[c] -= h
+        h_up = agq.evaluate(up[0], up[1], xa, na, quad, full.modes, per_study=True).hessian
+        h_down = agq.evaluate(down[0], down[1], xa, na, quad, full.modes, per_study=True).hessian
+        third[:, :, c] = (h_up - h_down) / (2.0 * h)
+    hess_without = hess.sum(axis=2)[:, :, None] - hess  # Hessian without study i, (2, 2, k)
+    third_without = third.sum(axis=3)[..., None] - third
+    info = -hess_without
     det = info[0, 0] * info[1, 1] - info[0, 1] ** 2
     # maximise l - l_i from its gradient -g_i: step = info_-i^-1 (-g_i), by Cramer's rule
-    d_mu = -(info[1, 1] * grad[0] - info[0, 1] * grad[1]) / det
-    d_tau = -(info[0, 0] * grad[1] - info[0, 1] * grad[0]) / det
+    step = np.array([-(info[1, 1] * grad[0] - info[0, 1] * grad[1]) / det,
+                     -(info[0, 0] * grad[1] - info[0, 1] * grad[0]) / det])
+    hess_at_start = hess_without + np.einsum("abck,ck->abk", third_without, step)
     starts: list[Start | None] = []
     keep = np.ones(k, dtype=bool)
     for i in range(k):
-        tau = fit.tau + d_tau[i]
+        tau = fit.tau + step[1, i]
         if not (info[0, 0, i] > 0 and det[i] > 0 and tau > 0):
             starts.append(None)
             continue
         keep[i] = False
-        starts.append(Start(fit.estimate + float(d_mu[i]), float(tau), full.modes[keep]))
+        starts.append(Start(fit.estimate + float(step[0, i]), float(tau), full.modes[keep],
+                            hess_at_start[:, :, i].copy()))
         keep[i] = True
     return starts
 
