@@ -184,7 +184,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import scale  # noqa: E402
 
 
-
 # ----------------------------------------------------------------------------- report
 
 
