@@ -43,9 +43,15 @@ SEED = 20261121
 TRUE_LOGIT, TRUE_TAU = -1.4, 0.5
 METHODS = ["glmm", "reml_hksj", "dl", "ft_reml"]
 LOO_MAX_K = 1000  # leave-one-out is quadratic in k: 10,000 would take ~100 x the 1,000 time
-# metafor calls too slow to time at a size (the heterogeneity tests of rma.glmm fit a
-# saturated glm() with one coefficient per study: a 10,000 x 10,000 design matrix)
-R_SKIP = {10000: ["rma_glmm"]}
+# metafor calls too slow to time at a size, and why: the heterogeneity tests of rma.glmm
+# fit a saturated glm() with one coefficient per study, and rma() builds k x k weight and
+# hat matrices (at 10,000 studies, 800 MB each, and cubic time; 14 s already at 1,000)
+_SATURATED = "its heterogeneity tests fit a saturated glm() with one coefficient per study"
+_K_BY_K = "rma() works with k x k matrices (800 MB each at 10,000 studies, cubic time)"
+R_SKIP = {10000: {"rma_glmm": _SATURATED, "rma_reml_knha": _K_BY_K, "rma_reml_knha_confint": _K_BY_K}}
+# metafor at 1,000 studies and more: one timed call after the warm-up (rma + confint
+# takes close to a minute there)
+R_REPEATS_LARGE = 1
 R_TIMEOUT_S = 900
 
 #: (tkimeta measure, metafor measure) pairs whose time ratio is reported
@@ -120,6 +126,7 @@ def _metafor(df, repeats: int, workdir: Path) -> dict:
     k = len(df)
     data, out = workdir / f"synthetic_{k}.csv", workdir / f"metafor_{k}.json"
     df[["events", "n"]].rename(columns={"events": "x"}).to_csv(data, index=False)
+    repeats = R_REPEATS_LARGE if k >= 1000 else repeats
     command = ["Rscript", str(HERE / "scale_metafor.R"), str(data), str(repeats), str(out)]
     if R_SKIP.get(k):
         command.append(",".join(R_SKIP[k]))
@@ -132,8 +139,7 @@ def _metafor(df, repeats: int, workdir: Path) -> dict:
     found = json.loads(out.read_text())
     runs = {name: (r if isinstance(r, list) else [r]) for name, r in found.pop("runs_s").items()}
     found["measures"] = {name: dict(median_s=statistics.median(r), runs_s=r) for name, r in runs.items()}
-    found["skipped"] = {name: "too slow at this size: its heterogeneity tests fit a saturated glm() with one "
-                              "coefficient per study" for name in R_SKIP.get(k, [])}
+    found["skipped"] = {name: f"too slow at this size: {why}" for name, why in R_SKIP.get(k, {}).items()}
     return found
 
 
@@ -181,7 +187,8 @@ def run(repeats: int = 3, sizes=SIZES, loo_max_k: int = LOO_MAX_K, with_r: bool 
         f"synthetic studies: numpy default_rng({SEED}), n uniform in [20, 200], true logits "
         f"N({TRUE_LOGIT}, {TRUE_TAU}^2), binomial events; one untimed warm-up call; median of {repeats} calls "
         "(leave-one-out at 1,000 studies and pool_outcome at 10,000: one call); metafor timed by "
-        "Rscript benchmarks/scale_metafor.R on the same data in the same run; ratio = metafor time / "
+        f"Rscript benchmarks/scale_metafor.R (one call after the warm-up from 1,000 studies on) "
+        "on the same data in the same run; ratio = metafor time / "
         "tkimeta time"), r_available=have_r)
 
 

@@ -83,19 +83,27 @@ def _note(k: int, pooled: bool, min_k_pi: int) -> str:
 class StudyArrays:
     """The input rows of one outcome and subgroup as arrays: what the estimators need,
     taken out of the data frame once, so that the loops over analyses (leave-one-out
-    makes k of them) subset arrays rather than data frames."""
+    makes k of them) subset arrays rather than data frames. For proportions the logit
+    and Freeman-Tukey transforms are computed once too: they are elementwise, so a
+    subset of them is bit for bit the transform of the subset."""
 
     study_id: np.ndarray
     events: np.ndarray | None  # proportions: events and n (int)
     n: np.ndarray | None
     yi: np.ndarray | None  # otherwise: the estimate on the analysis scale and its variance
     vi: np.ndarray | None
+    logit: tuple[np.ndarray, np.ndarray] | None = None  # proportions: escalc PLO (yi, vi)
+    double_arcsine: tuple[np.ndarray, np.ndarray] | None = None  # proportions: escalc PFT (yi, vi)
 
     @classmethod
     def of(cls, rows: pd.DataFrame, family: str) -> StudyArrays:
         ids = rows["study_id"].to_numpy(dtype=object)
         if family == "proportion":
-            return cls(ids, rows["events"].astype(int).to_numpy(), rows["n"].astype(int).to_numpy(), None, None)
+            x, n = rows["events"].astype(int).to_numpy(), rows["n"].astype(int).to_numpy()
+            if len(x) == 0:
+                return cls(ids, x, n, None, None)
+            return cls(ids, x, n, None, None, tuple(np.atleast_1d(a) for a in prop.logit_transform(x, n)),
+                       tuple(np.atleast_1d(a) for a in prop.freeman_tukey(x, n)))
         return cls(ids, None, None, rows["yi"].astype(float).to_numpy(), rows["sei"].astype(float).to_numpy() ** 2)
 
     def __len__(self) -> int:
@@ -103,7 +111,9 @@ class StudyArrays:
 
     def subset(self, keep: np.ndarray) -> StudyArrays:
         pick = (lambda a: None if a is None else a[keep])  # noqa: E731
-        return StudyArrays(self.study_id[keep], pick(self.events), pick(self.n), pick(self.yi), pick(self.vi))
+        pair = (lambda ab: None if ab is None else (ab[0][keep], ab[1][keep]))  # noqa: E731
+        return StudyArrays(self.study_id[keep], pick(self.events), pick(self.n), pick(self.yi), pick(self.vi),
+                           pair(self.logit), pair(self.double_arcsine))
 
 
 def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7,
@@ -152,7 +162,7 @@ def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k
                 out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
             return out
         if method == "ft_reml":
-            yi, vi = prop.freeman_tukey(x, n)
+            yi, vi = data.double_arcsine
             fit = rma(yi, vi, method="REML", test="z", level=level, tau2_ci=tau2_ci)
             to_p = lambda t: float(prop.inverse_freeman_tukey_hm(t, n))  # noqa: E731
             out.update(estimate=to_p(fit.estimate), ci_lower=to_p(fit.ci_lower), ci_upper=to_p(fit.ci_upper))
@@ -161,7 +171,7 @@ def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k
                 out.update(pi_lower=to_p(fit.pi_lower), pi_upper=to_p(fit.pi_upper))
             out["weights"] = fit.weights
             return out
-        yi, vi = prop.logit_transform(x, n)
+        yi, vi = data.logit
     else:
         yi, vi = data.yi, data.vi
         if k == 1:
@@ -312,7 +322,7 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
                 if method == "glmm" and analysis.startswith(LEAVE_ONE_OUT_PREFIX) and loo_starts is not None:
                     start = loo_starts.get(analysis)
                 result = pool_arrays(subset, family, method, level, min_k_pi, nagq, start=start)
-                if method == "glmm" and analysis == PRIMARY and "fit" in result and keep.size >= 3:
+                if method == "glmm" and analysis == PRIMARY and "fit" in result and LEAVE_ONE_OUT in sensitivity:
                     loo_starts = _glmm_loo_starts(data, result["fit"])
                 estimate_rows.append(dict(
                     outcome=outcome, subgroup=subgroup, analysis=analysis, method=method,
@@ -356,7 +366,7 @@ def _study_rows(rows: pd.DataFrame, data: StudyArrays, family, level, outcome, s
     k = len(data)
     weights = [math.nan] * k
     if k > 1:
-        yi, vi = prop.logit_transform(data.events, data.n) if family == "proportion" else (data.yi, data.vi)
+        yi, vi = data.logit if family == "proportion" else (data.yi, data.vi)
         weights = list(rma(yi, vi, method="REML", test="knha", level=level, tau2_ci=False).weights)
     elif k == 1:
         weights = [100.0]
@@ -367,7 +377,9 @@ def _study_rows(rows: pd.DataFrame, data: StudyArrays, family, level, outcome, s
         back, half = _back(family), D.critical_value(level) * np.sqrt(data.vi)
         own, lower, upper = back(data.yi), back(data.yi - half), back(data.yi + half)
     out = []
-    for i, (r, weight) in enumerate(zip(rows.to_dict("records"), weights)):
+    columns = ["study_id", "estimate", "ci_lower", "ci_upper", "events", "n", "approximation", "source"]
+    records = (dict(zip(columns, values)) for values in zip(*(rows[c].tolist() for c in columns)))
+    for i, (r, weight) in enumerate(zip(records, weights)):
         estimate, lo, hi = float(own[i]), float(lower[i]), float(upper[i])
         if family != "proportion" and not pd.isna(r["estimate"]):
             # show the interval the paper printed (the pooled SE came from it); a bound it

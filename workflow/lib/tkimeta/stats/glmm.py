@@ -217,13 +217,16 @@ _NEWTON_STEP_TOL = 1e-12
 @dataclass(frozen=True)
 class Start:
     """Where a fit starts: (mu, tau) and, optionally, the conditional modes of the
-    studies there (to warm-start the first mode search) and a close approximation of
-    the Hessian there (then the first Newton step needs only the gradient)."""
+    studies there (to warm-start the first mode search; those of the full data with
+    study ``leave_out`` to be dropped, for a leave-one-out refit, so that k starts share
+    one array) and a close approximation of the Hessian there (then the first Newton
+    step needs only the gradient)."""
 
     mu: float
     tau: float
     modes: np.ndarray | None = None
     hessian: np.ndarray | None = None
+    leave_out: int | None = None
 
 
 def _newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray:
@@ -248,7 +251,10 @@ def _maximise(x, n, quad: agq.Quadrature, start: Start) -> tuple[np.ndarray, agq
     step was computed from, and whether the steps converged.
     """
     theta = np.array([start.mu, start.tau], dtype=float)
-    u0 = np.zeros_like(x) if start.modes is None else start.modes
+    if start.modes is None:
+        u0 = np.zeros_like(x)
+    else:
+        u0 = start.modes if start.leave_out is None else np.delete(start.modes, start.leave_out)
     ev = None
     if start.hessian is not None:
         # the first step from the gradient alone and the Hessian that came with the start
@@ -327,18 +333,9 @@ def leave_one_out_starts(x, n, fit: GLMMResult) -> list[Start | None]:
     step = np.array([-(info[1, 1] * grad[0] - info[0, 1] * grad[1]) / det,
                      -(info[0, 0] * grad[1] - info[0, 1] * grad[0]) / det])
     hess_at_start = hess_without + np.einsum("abck,ck->abk", third_without, step)
-    starts: list[Start | None] = []
-    keep = np.ones(k, dtype=bool)
-    for i in range(k):
-        tau = fit.tau + step[1, i]
-        if not (info[0, 0, i] > 0 and det[i] > 0 and tau > 0):
-            starts.append(None)
-            continue
-        keep[i] = False
-        starts.append(Start(fit.estimate + float(step[0, i]), float(tau), full.modes[keep],
-                            hess_at_start[:, :, i].copy()))
-        keep[i] = True
-    return starts
+    ok = (info[0, 0] > 0) & (det > 0) & (fit.tau + step[1] > 0)
+    return [Start(fit.estimate + float(step[0, i]), fit.tau + float(step[1, i]), full.modes,
+                  hess_at_start[:, :, i].copy(), leave_out=i) if ok[i] else None for i in range(k)]
 
 
 def glmm_logit(x, n, level: float = 0.95, nagq: int = 7, start: Start | None = None) -> GLMMResult:
