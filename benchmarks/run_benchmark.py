@@ -1,7 +1,7 @@
 """Benchmark of the workflow and of the pooled analysis (run on demand, not a test).
 
-    .venv/bin/python benchmarks/run_benchmark.py            # full benchmark, ~3 min
-    .venv/bin/python benchmarks/run_benchmark.py --quick    # one rebuild, no 1,000-study LOO
+    .venv/bin/python benchmarks/run_benchmark.py            # full benchmark, ~15 min
+    .venv/bin/python benchmarks/run_benchmark.py --quick    # one rebuild, no 1,000-study run, library to k = 1,000
     .venv/bin/python benchmarks/run_benchmark.py --repeat 3 # median of 3 full rebuilds
 
 Everything runs in a temporary copy of the workflow (Snakefile, config.yaml, workflow/,
@@ -9,14 +9,16 @@ data/, profiles/, report/, envs/); the repository's own results/, logs/, benchma
 and .snakemake/ are never touched. Measured:
 
 1. full rebuild from clean: ``snakemake --cores 4`` (median of --repeat runs);
-2. no-op rerun: the same command with everything up to date (median of 5);
-3. one-rule reruns: ``--forcerun report_render`` and ``--forcerun pool_outcome`` for
-   results/pooled/outcomes/ORR/estimates.csv (median of 3 each);
+2. Snakemake's floor (the no-op of a one-rule workflow), then this workflow's no-op rerun
+   and dry run, each the median of 5, the last two also as ratios to the floor;
+3. one-rule reruns, each the median of 3: ``--forcerun report_render``, ``--forcerun
+   pool`` (every outcome) and ``--forcerun audit`` (every paper);
 4. per-rule time and peak memory, from Snakemake's own benchmark TSVs of the full run(s);
-5. scale: the pooled analysis on synthetic data with 10, 100 and 1,000 studies:
-   glmm_logit, rma (REML + Knapp-Hartung, DL), and pool_outcome with the four proportion
-   methods, without and with leave-one-out (median of 3; LOO at 1,000 studies is run once,
-   under a time guard, and skipped by --quick).
+5. end to end: the whole workflow from clean on 1,000 synthetic studies
+   (``benchmarks/synthetic_evidence.py``; ``--studies`` sets the number);
+6. scale: the statistics library on synthetic data with 10, 100, 1,000 and 10,000
+   studies, beside metafor on the same data in the same run (``benchmarks/scale.py``,
+   which also draws ``benchmarks/scale.png``); --quick stops at 1,000 studies.
 
 Writes benchmarks/results.json (sorted keys, indent 2) and prints a summary plus a
 markdown table for the README.
@@ -32,7 +34,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -52,13 +53,10 @@ CLEAN_ITEMS = ["results", "logs", "benchmarks", ".snakemake"]
 # are ratios to Snakemake's own floor measured in the same run (the no-op of a one-rule
 # workflow), since the machine is shared and its speed varies from run to run.
 TARGETS = {"full_rebuild_s": 15.0, "noop_over_floor": 1.3, "dry_run_over_noop": 1.0, "rerun_s": 1.5,
-           "peak_rss_mb": 300.0, "end_to_end_1000_s": 180.0, "glmm_1000_s": 2.0}
+           "peak_rss_mb": 300.0, "end_to_end_1000_s": 180.0, "glmm_1000_s": 2.0, "pool_loo_1000_s": 5.0,
+           "glmm_vs_metafor_1000": 10.0}
 FLOOR_SNAKEFILE = 'rule a:\n    output: "a.txt"\n    shell: "touch {output}"\n'
 END_TO_END_STUDIES = 1000
-SCALE_SIZES = [10, 100, 1000]
-SEED = 20261121
-TRUE_LOGIT, TRUE_TAU = -1.4, 0.5
-METHODS = ["glmm", "reml_hksj", "dl", "ft_reml"]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -217,121 +215,9 @@ def end_to_end_benchmark(n_studies: int, cores: int, keep: bool) -> dict:
 
 
 # ----------------------------------------------------------------------------- scale
-
-
-def synthetic_inputs(k: int, seed: int = SEED):
-    """k single-arm studies: n in [20, 200], true logits N(-1.4, 0.5^2), binomial events."""
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    n = rng.integers(20, 201, size=k)
-    theta = rng.normal(TRUE_LOGIT, TRUE_TAU, size=k)
-    x = rng.binomial(n, 1.0 / (1.0 + np.exp(-theta)))
-    return pd.DataFrame(dict(
-        outcome="SYNTH", family="proportion", subgroup="all", study_id=[f"s{i:04d}" for i in range(k)],
-        cancer="colorectal", events=x, n=n, yi=math.nan, sei=math.nan, estimate=math.nan,
-        ci_lower=math.nan, ci_upper=math.nan, approximation=False, source="synthetic"))
-
-
-class _Timeout(Exception):
-    pass
-
-
-def _time_call(fn, repeats: int, timeout_s: float | None = None):
-    """Median wall time of `repeats` calls (after nothing: callers warm up first)."""
-    times, result = [], None
-    for _ in range(repeats):
-        if timeout_s:
-            def _alarm(signum, frame):
-                raise _Timeout()
-            old = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, timeout_s)
-        try:
-            start = time.perf_counter()
-            result = fn()
-            times.append(time.perf_counter() - start)
-        finally:
-            if timeout_s:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, old)
-    return median(times), times, result
-
-
-def _growth(times: dict[int, float]) -> dict:
-    import numpy as np
-
-    ks = sorted(k for k, t in times.items() if t is not None and t > 0)
-    ratios = {f"{b}/{a}": round(times[b] / times[a], 2) for a, b in zip(ks, ks[1:])}
-    slope = None
-    if len(ks) >= 2:
-        slope = round(float(np.polyfit(np.log(ks), np.log([times[k] for k in ks]), 1)[0]), 2)
-    return dict(ratios=ratios, loglog_slope=slope)
-
-
-def scale_benchmark(repeats: int, loo_max_k: int, loo_guard_s: float) -> dict:
-    from tkimeta.pooling.analysis import pool_outcome
-    from tkimeta.stats import proportions as prop
-    from tkimeta.stats.glmm import glmm_logit
-    from tkimeta.stats.rma import rma
-
-    data = {k: synthetic_inputs(k) for k in SCALE_SIZES}
-    # warm-up: first calls pay for lazy imports and scipy set-up
-    warm = data[10]
-    glmm_logit(warm["events"].to_numpy(), warm["n"].to_numpy())
-    pool_outcome(warm, "SYNTH", METHODS, ["leave_one_out"], 0.95, 3, 7)
-
-    out = {}
-    sections = {
-        "glmm_logit": lambda df: (lambda: glmm_logit(df["events"].to_numpy(), df["n"].to_numpy(), level=0.95, nagq=7)),
-        "rma_reml_knha": lambda df: (lambda: rma(*prop.logit_transform(df["events"].to_numpy(), df["n"].to_numpy()),
-                                                 method="REML", test="knha")),
-        "rma_dl": lambda df: (lambda: rma(*prop.logit_transform(df["events"].to_numpy(), df["n"].to_numpy()),
-                                          method="DL", test="z")),
-        "pool_outcome_4_methods": lambda df: (lambda: pool_outcome(df, "SYNTH", METHODS, [], 0.95, 3, 7)),
-        "pool_outcome_4_methods_loo": lambda df: (lambda: pool_outcome(df, "SYNTH", METHODS, ["leave_one_out"],
-                                                                       0.95, 3, 7)),
-    }
-    for name, make in sections.items():
-        entry = dict(sizes={})
-        times = {}
-        for k in SCALE_SIZES:
-            df = data[k]
-            reps, guard, note = repeats, None, ""
-            if name == "pool_outcome_4_methods_loo":
-                if k > loo_max_k:
-                    entry["sizes"][str(k)] = dict(skipped=True, note=f"LOO skipped above {loo_max_k} studies (--quick)")
-                    times[k] = None
-                    print(f"  {name:28s} k={k:5d}: skipped (--quick)", flush=True)
-                    continue
-                if k >= 1000:
-                    reps, guard = 1, loo_guard_s
-                    note = (f"{k} GLMM refits (one per left-out study): run once, "
-                            f"under a {loo_guard_s:.0f} s time guard")
-            try:
-                t, runs, result = _time_call(make(df), reps, guard)
-            except _Timeout:
-                entry["sizes"][str(k)] = dict(skipped=True, timed_out=True, repeats=reps,
-                                              note=f"stopped by the {loo_guard_s:.0f} s time guard")
-                times[k] = None
-                print(f"  {name:28s} k={k:5d}: > {loo_guard_s:.0f} s (time guard)", flush=True)
-                continue
-            rec = dict(median_s=round(t, 5), runs_s=[round(r, 5) for r in runs], repeats=reps)
-            if note:
-                rec["note"] = note
-            if name == "glmm_logit":
-                rec.update(estimate_logit=round(result.estimate, 4), tau2=round(result.tau2, 4))
-            elif name.startswith("rma"):
-                rec.update(estimate_logit=round(result.estimate, 4), tau2=round(result.tau2, 4))
-            else:
-                estimates = result[0]
-                rec.update(estimate_rows=len(estimates), glmm_fits=int((estimates["method"] == "glmm").sum()))
-            entry["sizes"][str(k)] = rec
-            times[k] = t
-            print(f"  {name:28s} k={k:5d}: {t:9.4f} s", flush=True)
-        entry["growth"] = _growth(times)
-        out[name] = entry
-    return out
+# The library at scale lives in benchmarks/scale.py (also runnable on its own).
+sys.path.insert(0, str(REPO / "benchmarks"))
+import scale  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- report
@@ -380,15 +266,7 @@ def print_summary(results: dict) -> None:
               f"peak job memory {e2e['peak_rss_mb']:.0f} MB")
     sc = results.get("scale")
     if sc:
-        print(f"\n{'scale (synthetic studies)':30s} " + " ".join(f"{'k=' + str(k):>10s}" for k in SCALE_SIZES)
-              + f" {'slope':>6s}")
-        for name, entry in sc.items():
-            cells = []
-            for k in SCALE_SIZES:
-                rec = entry["sizes"][str(k)]
-                cells.append(f"{'skipped' if rec.get('skipped') else fmt_s(rec['median_s']):>10s}")
-            slope = entry["growth"]["loglog_slope"]
-            print(f"{name:30s} " + " ".join(cells) + f" {slope if slope is not None else 'n/a':>6}")
+        print("\n" + scale.markdown(sc))
     print("\n=== Markdown for the README ===\n")
     print(results["readme_markdown"])
 
@@ -397,8 +275,7 @@ def readme_markdown(results: dict) -> str:
     m = results["machine"]
     wf = results.get("workflow", {})
     sc = results.get("scale", {})
-    glmm = sc.get("glmm_logit", {}).get("sizes", {})
-    loo = sc.get("pool_outcome_4_methods_loo", {}).get("sizes", {})
+    by_k = sc.get("sizes", {})
 
     def get(d, *keys):
         for key in keys:
@@ -410,7 +287,7 @@ def readme_markdown(results: dict) -> str:
     full = get(wf, "full_rebuild", "median_s")
     noop = get(wf, "noop", "median_s")
     floor = get(wf, "floor_noop", "median_s")
-    g1000 = get(glmm, "1000", "median_s")
+    g1000 = get(by_k, "1000", "tkimeta", "glmm_logit", "median_s")
     e2e = results.get("end_to_end", {})
 
     def ratio(value):
@@ -442,12 +319,14 @@ def readme_markdown(results: dict) -> str:
     if e2e:
         lines.append(f"| whole workflow, {e2e['studies']:,} synthetic studies, clean to report | {fmt_s(e2e['wall_s'])} | "
                      f"≤ 3 min | {status(e2e['wall_s'], TARGETS['end_to_end_1000_s'])} |")
-    for k in ("100", "1000"):
-        rec = loo.get(k)
-        if rec is None:
-            continue
-        value = "skipped" if rec.get("skipped") else fmt_s(rec["median_s"])
-        lines.append(f"| `pool_outcome`, 4 methods + leave-one-out, {int(k):,} synthetic studies | {value} | – | – |")
+    loo1000 = get(by_k, "1000", "tkimeta", "pool_outcome_4_methods_loo", "median_s")
+    if loo1000 is not None:
+        lines.append(f"| `pool_outcome`, 4 methods + leave-one-out, 1,000 synthetic studies | {fmt_s(loo1000)} | ≤ 5 s | "
+                     f"{status(loo1000, TARGETS['pool_loo_1000_s'])} |")
+    glmm_ratio = get(by_k, "1000", "ratios", "glmm")
+    if glmm_ratio is not None:
+        lines.append(f"| GLMM, 1,000 studies: metafor `rma.glmm` time / `glmm_logit` time | {glmm_ratio:.0f}× | ≥ 10× | "
+                     f"{'met' if glmm_ratio >= TARGETS['glmm_vs_metafor_1000'] else 'not met'} |")
     if wf.get("per_rule"):
         peak_rule, peak = max(((r, v["max_rss_mb"] or 0) for r, v in wf["per_rule"].items()), key=lambda t: t[1])
         lines.append(f"| peak memory of any job (`{peak_rule}`) | {peak:.0f} MB RSS | ≤ 300 MiB | "
@@ -473,10 +352,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="full rebuilds to take the median of (default 1)")
     parser.add_argument("--quick", action="store_true",
-                        help="one full rebuild whatever --repeat says, and no leave-one-out at 1,000 studies")
+                        help="one full rebuild whatever --repeat says, and the library at scale up to 1,000 studies")
     parser.add_argument("--cores", type=int, default=4, help="snakemake --cores (default 4)")
-    parser.add_argument("--loo-guard", type=float, default=150.0,
-                        help="time guard in seconds for pool_outcome with leave-one-out at 1,000 studies (default 150)")
     parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results.json")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the temporary workflow copy")
     parser.add_argument("--skip-workflow", action="store_true", help="scale benchmark only")
@@ -493,7 +370,7 @@ def main(argv=None) -> int:
         machine=machine_info(args.cores),
         git=git_info(),
         options=dict(quick=args.quick, full_rebuild_repeats=full_repeats, noop_repeats=5, rerun_repeats=3,
-                     scale_repeats=3, cores=args.cores, loo_guard_s=args.loo_guard),
+                     scale_repeats=3, cores=args.cores),
         targets=TARGETS,
     )
 
@@ -571,14 +448,10 @@ def main(argv=None) -> int:
         results["end_to_end"] = end_to_end_benchmark(args.studies, args.cores, args.keep_workdir)
 
     if not args.skip_scale:
-        print("scale (synthetic data)", flush=True)
-        results["scale"] = scale_benchmark(3, 100 if args.quick else 1000, args.loo_guard)
-        results["scale_note"] = (
-            f"deterministic synthetic studies: numpy default_rng({SEED}), n uniform in [20, 200], true logits "
-            f"N({TRUE_LOGIT}, {TRUE_TAU}^2), binomial events; one untimed warm-up call; median of 3 calls "
-            f"(leave-one-out at 1,000 studies: one call under a {args.loo_guard:.0f} s time guard, or skipped "
-            "with --quick). pool_outcome: one proportion outcome, subgroup 'all', methods "
-            f"{METHODS}; growth: ratio of times between sizes and the slope of log time on log k.")
+        print("scale (synthetic data, tkimeta and metafor)", flush=True)
+        results["scale"] = scale.run(3, scale.SIZES[:3] if args.quick else scale.SIZES)
+        results["scale_note"] = results["scale"].pop("note")
+        scale.plot(results["scale"], REPO / "benchmarks" / "scale.png")
 
     results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_runtime_s"] = round(time.perf_counter() - started, 1)

@@ -81,7 +81,7 @@ def cumulative(inputs: pd.DataFrame, order: pd.DataFrame, outcomes: list[str], *
             family = rows["family"].iloc[0]
             for step in range(1, len(rows) + 1):
                 subset = rows.iloc[:step]
-                result = pool(subset, family, method, level, min_k_pi, nagq)
+                result = pool(subset, family, method, level, min_k_pi, nagq, tau2_ci=False)  # not reported here
                 added = subset["study_id"].iloc[-1]
                 out.append(dict(outcome=outcome, subgroup=subgroup, method=method, step=step, study_id=added,
                                 publication_year=year.get(added, ""), order_basis=basis.get(added, ""),

@@ -24,16 +24,18 @@ Method names (config.yaml; labels in :mod:`tkimeta.vocab`):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..stats import distributions as D
 from ..stats import proportions as prop
-from ..stats.glmm import glmm_logit
+from ..stats.glmm import glmm_logit, leave_one_out_starts
 from ..stats.rma import rma, subgroup_moderator_test
 from .usable import is_left_out
-from ..vocab import CRC_ONLY, LEAVE_ONE_OUT, LIVER_SUBGROUPS, OVERALL, PRIMARY, SUBGROUPS, leave_one_out
+from ..vocab import (CRC_ONLY, LEAVE_ONE_OUT, LEAVE_ONE_OUT_PREFIX, LIVER_SUBGROUPS, OVERALL, PRIMARY,
+                     SUBGROUPS, leave_one_out)
 
 ESTIMATE_COLUMNS = [
     "outcome", "subgroup", "analysis", "method", "k", "estimate", "ci_lower", "ci_upper",
@@ -77,13 +79,59 @@ def _note(k: int, pooled: bool, min_k_pi: int) -> str:
     return "; ".join(notes)
 
 
-def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7) -> dict:
+@dataclass(frozen=True)
+class StudyArrays:
+    """The input rows of one outcome and subgroup as arrays: what the estimators need,
+    taken out of the data frame once, so that the loops over analyses (leave-one-out
+    makes k of them) subset arrays rather than data frames. For proportions the logit
+    and Freeman-Tukey transforms are computed once too: they are elementwise, so a
+    subset of them is bit for bit the transform of the subset."""
+
+    study_id: np.ndarray
+    events: np.ndarray | None  # proportions: events and n (int)
+    n: np.ndarray | None
+    yi: np.ndarray | None  # otherwise: the estimate on the analysis scale and its variance
+    vi: np.ndarray | None
+    logit: tuple[np.ndarray, np.ndarray] | None = None  # proportions: escalc PLO (yi, vi)
+    double_arcsine: tuple[np.ndarray, np.ndarray] | None = None  # proportions: escalc PFT (yi, vi)
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, family: str) -> StudyArrays:
+        ids = rows["study_id"].to_numpy(dtype=object)
+        if family == "proportion":
+            x, n = rows["events"].astype(int).to_numpy(), rows["n"].astype(int).to_numpy()
+            if len(x) == 0:
+                return cls(ids, x, n, None, None)
+            return cls(ids, x, n, None, None, tuple(np.atleast_1d(a) for a in prop.logit_transform(x, n)),
+                       tuple(np.atleast_1d(a) for a in prop.freeman_tukey(x, n)))
+        return cls(ids, None, None, rows["yi"].astype(float).to_numpy(), rows["sei"].astype(float).to_numpy() ** 2)
+
+    def __len__(self) -> int:
+        return len(self.study_id)
+
+    def subset(self, keep: np.ndarray) -> StudyArrays:
+        pick = (lambda a: None if a is None else a[keep])  # noqa: E731
+        pair = (lambda ab: None if ab is None else (ab[0][keep], ab[1][keep]))  # noqa: E731
+        return StudyArrays(self.study_id[keep], pick(self.events), pick(self.n), pick(self.yi), pick(self.vi),
+                           pair(self.logit), pair(self.double_arcsine))
+
+
+def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7,
+         tau2_ci: bool = True) -> dict:
     """Pool one set of studies with one method; returns the natural-scale summary.
 
     ``rows`` are input rows of one outcome and subgroup (``events``/``n`` for
-    proportions, ``yi``/``sei`` otherwise).
+    proportions, ``yi``/``sei`` otherwise). ``tau2_ci=False`` leaves out the Q-profile
+    interval of tau^2 (NaN), for callers that do not report it.
     """
-    k = len(rows)
+    return pool_arrays(StudyArrays.of(rows, family), family, method, level, min_k_pi, nagq, tau2_ci=tau2_ci)
+
+
+def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7,
+                start=None, tau2_ci: bool = True) -> dict:
+    """:func:`pool` on :class:`StudyArrays`; ``start`` is passed to the GLMM fit (a
+    leave-one-out start, :func:`tkimeta.stats.glmm.leave_one_out_starts`)."""
+    k = len(data)
     back = _back(family)
     out = dict(k=k, estimate=math.nan, ci_lower=math.nan, ci_upper=math.nan, pi_lower=math.nan,
                pi_upper=math.nan, tau2=math.nan, tau2_ci_lower=math.nan, tau2_ci_upper=math.nan,
@@ -91,7 +139,7 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
     if k == 0:
         return out
     if family == "proportion":
-        x, n = rows["events"].astype(int).to_numpy(), rows["n"].astype(int).to_numpy()
+        x, n = data.events, data.n
         if k == 1:  # the study itself, with its exact CI, whatever the method
             lo, hi = prop.clopper_pearson(x[0], n[0], level)
             out.update(estimate=x[0] / n[0], ci_lower=float(lo), ci_upper=float(hi))
@@ -101,10 +149,10 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
                 # The likelihood has no finite maximum (metafor's rma.glmm fails too).
                 out["note"] = f"GLMM not estimable: {'no' if (x == 0).all() else 'every'} patient has the event in every study"
                 return out
-            fit = glmm_logit(x, n, level=level, nagq=nagq)
+            fit = glmm_logit(x, n, level=level, nagq=nagq, start=start)
             out.update(estimate=float(back(fit.estimate)), ci_lower=float(back(fit.ci_lower)),
                        ci_upper=float(back(fit.ci_upper)), tau2=fit.tau2, i2=fit.i2,
-                       q=fit.qe_wald, q_pvalue=fit.qe_wald_pvalue)
+                       q=fit.qe_wald, q_pvalue=fit.qe_wald_pvalue, fit=fit)
             if ((x == 0) | (x == n)).any():
                 # The Wald-type Q (metafor's QE.Wld) gives such studies no weight; the
                 # likelihood-ratio test does not, so show it beside.
@@ -114,8 +162,8 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
                 out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
             return out
         if method == "ft_reml":
-            yi, vi = prop.freeman_tukey(x, n)
-            fit = rma(yi, vi, method="REML", test="z", level=level)
+            yi, vi = data.double_arcsine
+            fit = rma(yi, vi, method="REML", test="z", level=level, tau2_ci=tau2_ci)
             to_p = lambda t: float(prop.inverse_freeman_tukey_hm(t, n))  # noqa: E731
             out.update(estimate=to_p(fit.estimate), ci_lower=to_p(fit.ci_lower), ci_upper=to_p(fit.ci_upper))
             _heterogeneity(out, fit)
@@ -123,17 +171,16 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
                 out.update(pi_lower=to_p(fit.pi_lower), pi_upper=to_p(fit.pi_upper))
             out["weights"] = fit.weights
             return out
-        yi, vi = prop.logit_transform(x, n)
+        yi, vi = data.logit
     else:
-        yi = rows["yi"].astype(float).to_numpy()
-        vi = rows["sei"].astype(float).to_numpy() ** 2
+        yi, vi = data.yi, data.vi
         if k == 1:
             z = D.critical_value(level)
             out.update(estimate=float(back(yi[0])), ci_lower=float(back(yi[0] - z * math.sqrt(vi[0]))),
                        ci_upper=float(back(yi[0] + z * math.sqrt(vi[0]))))
             return out
     tau_method, test = _IV_METHODS[method]
-    fit = rma(yi, vi, method=tau_method, test=test, level=level)
+    fit = rma(yi, vi, method=tau_method, test=test, level=level, tau2_ci=tau2_ci)
     out.update(estimate=float(back(fit.estimate)), ci_lower=float(back(fit.ci_lower)), ci_upper=float(back(fit.ci_upper)))
     _heterogeneity(out, fit)
     if k >= min_k_pi:
@@ -172,7 +219,7 @@ def _analysis_scale(rows: pd.DataFrame, family: str, method: str, level: float, 
     yi, vi = np.atleast_1d(yi), np.atleast_1d(vi)
     if k == 1:
         return float(yi[0]), float(math.sqrt(vi[0]))
-    fit = rma(yi, vi, method=tau_method, test=test, level=level)
+    fit = rma(yi, vi, method=tau_method, test=test, level=level, tau2_ci=False)
     return fit.estimate, fit.se
 
 
@@ -187,7 +234,7 @@ def subgroup_difference(by_subgroup: dict[str, pd.DataFrame], family: str, metho
         return math.nan, 1, math.nan
     est = np.array([p[0] for p in parts])
     var = np.array([p[1] ** 2 for p in parts])
-    fit = rma(est, var, method="FE", level=level)
+    fit = rma(est, var, method="FE", level=level, tau2_ci=False)
     return fit.q, fit.q_df, fit.q_pvalue
 
 
@@ -225,18 +272,24 @@ _COMPARISON_NOTES = {
 }
 
 
-def analyses(rows: pd.DataFrame, sensitivity: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    """The study sets: primary, CRC only, and leave-one-out (when k >= 3)."""
-    sets = [(PRIMARY, rows)]
-    studies = list(dict.fromkeys(rows["study_id"]))
+def analysis_masks(study_id, cancer, sensitivity: list[str]) -> list[tuple[str, np.ndarray]]:
+    """The study sets of :func:`analyses` as boolean masks over the rows."""
+    study_id, cancer = np.asarray(study_id, dtype=object), np.asarray(cancer, dtype=object)
+    sets = [(PRIMARY, np.ones(len(study_id), dtype=bool))]
+    studies = list(dict.fromkeys(study_id))
     if CRC_ONLY in sensitivity:
-        crc = rows[rows["cancer"] == "colorectal"]
-        if 0 < crc["study_id"].nunique() < len(studies):
+        crc = cancer == "colorectal"
+        if 0 < len(set(study_id[crc])) < len(studies):
             sets.append((CRC_ONLY, crc))
     if LEAVE_ONE_OUT in sensitivity and len(studies) >= 3:
         for study in studies:
-            sets.append((leave_one_out(study), rows[rows["study_id"] != study]))
+            sets.append((leave_one_out(study), study_id != study))
     return sets
+
+
+def analyses(rows: pd.DataFrame, sensitivity: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """The study sets: primary, CRC only, and leave-one-out (when k >= 3)."""
+    return [(name, rows[mask]) for name, mask in analysis_masks(rows["study_id"], rows["cancer"], sensitivity)]
 
 
 def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensitivity: list[str],
@@ -260,15 +313,23 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
     subgroups = [g for g in SUBGROUPS if g in set(own["subgroup"])]
     for subgroup in subgroups:
         rows = own[own["subgroup"] == subgroup]
-        for analysis, subset in analyses(rows, sensitivity):
+        data = StudyArrays.of(rows, family)
+        loo_starts = None  # leave-one-out GLMM refits start from the primary fit
+        for analysis, keep in analysis_masks(data.study_id, rows["cancer"], sensitivity):
+            subset = data.subset(keep)
             for method in (methods if analysis == PRIMARY else methods[:1]):
-                result = pool(subset, family, method, level, min_k_pi, nagq)
+                start = None
+                if method == "glmm" and analysis.startswith(LEAVE_ONE_OUT_PREFIX) and loo_starts is not None:
+                    start = loo_starts.get(analysis)
+                result = pool_arrays(subset, family, method, level, min_k_pi, nagq, start=start)
+                if method == "glmm" and analysis == PRIMARY and "fit" in result and LEAVE_ONE_OUT in sensitivity:
+                    loo_starts = _glmm_loo_starts(data, result["fit"])
                 estimate_rows.append(dict(
                     outcome=outcome, subgroup=subgroup, analysis=analysis, method=method,
                     **{c: result[c] for c in ESTIMATE_COLUMNS if c in result and c != "note"},
-                    scale=scale_of(family, outcome), studies=";".join(subset["study_id"]),
+                    scale=scale_of(family, outcome), studies=";".join(subset.study_id),
                     note="; ".join(filter(None, [result.get("note"), _note(result["k"], result["pooled"], min_k_pi)]))))
-        study_rows += _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup)
+        study_rows += _study_rows(rows, data, family, level, outcome, subgroup)
     if set(LIVER_SUBGROUPS) <= set(subgroups):
         by = {g: own[own["subgroup"] == g] for g in LIVER_SUBGROUPS}
         kind = comparison_kind(by)
@@ -285,28 +346,47 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
             pd.DataFrame(test_rows, columns=SUBGROUP_COLUMNS))
 
 
-def _study_rows(rows, family, level, min_k_pi, nagq, outcome, subgroup) -> list[dict]:
+def _glmm_loo_starts(data: StudyArrays, fit) -> dict:
+    """Leave-one-out GLMM starts by analysis name (one study per row, as the
+    leave-one-out sets are by study)."""
+    if len(set(data.study_id)) != len(data):
+        return {}
+    starts = leave_one_out_starts(data.events, data.n, fit)
+    return {leave_one_out(study): start for study, start in zip(data.study_id, starts)}
+
+
+def _study_rows(rows: pd.DataFrame, data: StudyArrays, family, level, outcome, subgroup) -> list[dict]:
     """Each study's own estimate and CI, with its weight in the inverse-variance REML model.
 
     The GLMM has no study weights in the inverse-variance sense, so the forest plots
-    show the REML weights for every method.
+    show the REML weights for every method. Each study's own estimate is what
+    :func:`pool` gives for k = 1 (exact CI for proportions, normal CI otherwise),
+    computed for all studies at once.
     """
-    weights = [math.nan] * len(rows)
-    if len(rows) > 1:
-        fitted = pool(rows, family, "reml_hksj", level, min_k_pi, nagq)
-        weights = list(fitted["weights"])
-    elif len(rows) == 1:
+    k = len(data)
+    weights = [math.nan] * k
+    if k > 1:
+        yi, vi = data.logit if family == "proportion" else (data.yi, data.vi)
+        weights = list(rma(yi, vi, method="REML", test="knha", level=level, tau2_ci=False).weights)
+    elif k == 1:
         weights = [100.0]
+    if family == "proportion":
+        own = data.events / data.n
+        lower, upper = prop.clopper_pearson(data.events, data.n, level)
+    else:
+        back, half = _back(family), D.critical_value(level) * np.sqrt(data.vi)
+        own, lower, upper = back(data.yi), back(data.yi - half), back(data.yi + half)
     out = []
-    for (_, r), weight in zip(rows.iterrows(), weights):
-        single = pool(rows.loc[[r.name]], family, "reml_hksj", level, min_k_pi, nagq)
-        estimate, lower, upper = single["estimate"], single["ci_lower"], single["ci_upper"]
+    columns = ["study_id", "estimate", "ci_lower", "ci_upper", "events", "n", "approximation", "source"]
+    records = (dict(zip(columns, values)) for values in zip(*(rows[c].tolist() for c in columns)))
+    for i, (r, weight) in enumerate(zip(records, weights)):
+        estimate, lo, hi = float(own[i]), float(lower[i]), float(upper[i])
         if family != "proportion" and not pd.isna(r["estimate"]):
             # show the interval the paper printed (the pooled SE came from it); a bound it
             # did not print (NA, not reached) stays missing, never a back-computed number
-            estimate, lower, upper = (float(r[c]) if not pd.isna(r[c]) else math.nan
-                                      for c in ("estimate", "ci_lower", "ci_upper"))
+            estimate, lo, hi = (float(r[c]) if not pd.isna(r[c]) else math.nan
+                                for c in ("estimate", "ci_lower", "ci_upper"))
         out.append(dict(outcome=outcome, subgroup=subgroup, study_id=r["study_id"], estimate=estimate,
-                        ci_lower=lower, ci_upper=upper, weight=weight,
+                        ci_lower=lo, ci_upper=hi, weight=weight,
                         events=r["events"], n=r["n"], approximation=r["approximation"], source=r["source"]))
     return out

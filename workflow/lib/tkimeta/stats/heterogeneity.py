@@ -80,13 +80,13 @@ def check_yi_vi(yi, vi=None, sei=None) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- #
 def weighted_mean(y: np.ndarray, w: np.ndarray) -> float:
     """sum(w y) / sum(w)."""
-    return float(np.sum(w * y) / np.sum(w))
+    return float((w * y).sum() / w.sum())
 
 
 def q_statistic(y: np.ndarray, v: np.ndarray, tau2: float = 0.0) -> float:
     """Generalised Q: sum w (y - mu_w)^2 with w = 1/(v + tau2)."""
     w = 1.0 / (v + tau2)
-    return float(np.sum(w * (y - weighted_mean(y, w)) ** 2))
+    return float((w * (y - weighted_mean(y, w)) ** 2).sum())
 
 
 def typical_within_variance(vi) -> float:
@@ -101,7 +101,7 @@ def typical_within_variance(vi) -> float:
     w = 1.0 / np.asarray(vi, dtype=float)
     k = w.size
     sw = w.sum()
-    return float((k - 1) * sw / (sw**2 - np.sum(w**2)))
+    return float((k - 1) * sw / (sw**2 - (w**2).sum()))
 
 
 def tau2_dl(yi, vi) -> float:
@@ -119,7 +119,7 @@ def tau2_dl(yi, vi) -> float:
         raise ValueError("tau^2 needs at least two studies")
     w = 1.0 / v
     q = q_statistic(y, v)
-    trp = w.sum() - np.sum(w**2) / w.sum()
+    trp = w.sum() - (w**2).sum() / w.sum()
     return max(0.0, (q - (y.size - 1)) / trp)
 
 
@@ -127,12 +127,12 @@ def _ll(y: np.ndarray, v: np.ndarray, tau2: float, reml: bool) -> float:
     """(Restricted) log-likelihood of the normal random-effects model (metafor's form)."""
     w = 1.0 / (v + tau2)
     mu = weighted_mean(y, w)
-    rss = float(np.sum(w * (y - mu) ** 2))
+    rss = float((w * (y - mu) ** 2).sum())
     k = y.size
     if reml:
-        return -0.5 * (k - 1) * math.log(2 * math.pi) - 0.5 * float(np.sum(np.log(v + tau2))) \
+        return -0.5 * (k - 1) * math.log(2 * math.pi) - 0.5 * float(np.log(v + tau2).sum()) \
             - 0.5 * math.log(w.sum()) - 0.5 * rss
-    return -0.5 * k * math.log(2 * math.pi) - 0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * rss
+    return -0.5 * k * math.log(2 * math.pi) - 0.5 * float(np.log(v + tau2).sum()) - 0.5 * rss
 
 
 def tau2_fisher_scoring(yi, vi, method: str = "REML") -> tuple[float, int]:
@@ -171,8 +171,8 @@ def tau2_fisher_scoring(yi, vi, method: str = "REML") -> tuple[float, int]:
     if k < 2:
         raise ValueError("tau^2 needs at least two studies")
     # Hedges-type start value, as metafor (unweighted residuals minus mean vi).
-    rss_u = float(np.sum((y - y.mean()) ** 2))
-    tau2 = max(0.0, (rss_u - float(np.sum(v)) * (k - 1) / k) / (k - 1))
+    rss_u = float(((y - y.mean()) ** 2).sum())
+    tau2 = max(0.0, (rss_u - float(v.sum()) * (k - 1) / k) / (k - 1))
     change = _FS_THRESHOLD + 1.0
     it = 0
     while change > _FS_THRESHOLD:
@@ -181,13 +181,14 @@ def tau2_fisher_scoring(yi, vi, method: str = "REML") -> tuple[float, int]:
         w = 1.0 / (v + tau2)
         sw = w.sum()
         py = w * (y - weighted_mean(y, w))  # P y
-        ypppy = float(np.sum(py**2))  # y' P P y
+        ypppy = float((py**2).sum())  # y' P P y
         if method == "REML":
-            trp = sw - np.sum(w**2) / sw
-            trpp = np.sum(w**2) - 2.0 * np.sum(w**3) / sw + np.sum(w**2) ** 2 / sw**2
+            sw2 = (w**2).sum()
+            trp = sw - sw2 / sw
+            trpp = sw2 - 2.0 * (w**3).sum() / sw + sw2**2 / sw**2
             adj = (ypppy - trp) / trpp
         else:
-            adj = (ypppy - sw) / np.sum(w**2)
+            adj = (ypppy - sw) / (w**2).sum()
         adj = float(adj)
         if not np.isfinite(adj):
             adj = 0.0

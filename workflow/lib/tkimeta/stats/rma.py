@@ -177,6 +177,7 @@ def rma(
     method: str = "REML",
     test: str = "z",
     level: float = 0.95,
+    tau2_ci: bool = True,
 ) -> RMAResult:
     """Inverse-variance meta-analysis of one effect measure (metafor ``rma()``).
 
@@ -207,6 +208,9 @@ def rma(
       actual upper root even when it exceeds 100 (metafor's ``confint()``
       stops its search at ``max(100, 10 tau2)`` and prints ">100"; call
       :func:`tau2_qprofile_ci` with ``tau2_max`` to get its number).
+      ``tau2_ci=False`` skips it (``(nan, nan)``): the root search costs more than
+      the rest of the fit, and most callers (weights, subgroup tests, start values)
+      do not report it.
 
     With k = 1 no pooling happens: the study's own estimate, standard error
     and normal-theory CI are returned with ``pooled=False`` and every
@@ -224,6 +228,8 @@ def rma(
     method : {"FE", "DL", "REML", "ML"}, default "REML"
     test : {"z", "knha"}, default "z"
     level : float, default 0.95
+    tau2_ci : bool, default True
+        Whether to compute the Q-profile interval of tau^2.
 
     Returns
     -------
@@ -277,7 +283,7 @@ def rma(
     est = weighted_mean(y, w)
     var = 1.0 / float(w.sum())
     if test == "knha":
-        rss = float(np.sum(w * (y - est) ** 2))
+        rss = float((w * (y - est) ** 2).sum())
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - 1)
         df: float | None = float(k - 1)
     else:
@@ -309,9 +315,9 @@ def rma(
         h2 = tau2 / s2 + 1.0
         half = crit * math.sqrt(se**2 + tau2)
         pi_lo, pi_hi = est - half, est + half
-        tau2_ci = tau2_qprofile_ci(y, v, level)
+        tau2_ci = tau2_qprofile_ci(y, v, level) if tau2_ci else (nan, nan)
 
-    weights = tuple(float(x) for x in 100.0 * w / w.sum())
+    weights = tuple((100.0 * w / w.sum()).tolist())
     return RMAResult(
         estimate=est, se=se, ci_lower=est - crit * se, ci_upper=est + crit * se,
         pi_lower=pi_lo, pi_upper=pi_hi, tau2=float(tau2), tau2_ci=tau2_ci, i2=float(i2),
