@@ -25,3 +25,19 @@ def test_records_are_itertuples(frame):
     for e, g in zip(expected, got):
         assert g._fields == e._fields
         assert all(_same(x, y) for x, y in zip(e, g)), (e, g)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"a": ["x", "", "y,z"], "b": ["1", "2", '"3"']}, dtype=object),
+    pd.DataFrame({"a": ["x"], "b": ["1"]}, dtype="str", index=[5]),
+    pd.DataFrame(columns=["a", "b"], dtype="str"),
+    pd.DataFrame({"a": ["x", "y"], "n": [1.5, float("nan")]}),  # not all text: the CSV round trip
+])
+def test_as_written_is_the_csv_round_trip(frame):
+    import io
+
+    from tkimeta.io import as_written, csv_text, read_text_csv
+
+    expected = read_text_csv(io.StringIO(csv_text(frame)))
+    got = as_written(frame)
+    assert got.equals(expected) and list(got.dtypes) == list(expected.dtypes)

@@ -9,7 +9,7 @@ The validated tables are those Snakemake's parse validated (kept by content in
 from pathlib import Path
 
 from tkimeta.clean import clean_study, gather_studies
-from tkimeta.io import as_written, write_csv
+from tkimeta.io import write_csv
 from tkimeta.scripting import run
 from tkimeta.tables import GATHERED_TABLES
 from tkimeta.validation_cache import cached_validate_raw_dir
@@ -25,12 +25,10 @@ def main(smk, log):
     read = {str(table.path) for tables in validated.values() for table in tables}
     if read != inputs:  # the rule's inputs are the validated tables; anything else is a bug
         raise RuntimeError(f"validated tables differ from the rule's inputs: {sorted(read ^ inputs)[:5]}")
-    per_study = []
-    for study in smk.params.studies:
-        # as the studies' cleaned tables would be read back from their own files
-        cleaned = {kind: as_written(frame) for kind, frame in
-                   clean_study(study, raw.get(study, {}), repair_ocr=smk.params.ocr[study]).items()}
-        per_study.append(cleaned)
+    # every cell of a cleaned table is text, as printed (clean_study's contract), so the
+    # tables are gathered as they are, without a round trip through CSV text
+    per_study = [clean_study(study, raw.get(study, {}), repair_ocr=smk.params.ocr[study])
+                 for study in smk.params.studies]
     log.info("%d studies cleaned", len(per_study))
     gathered = gather_studies(per_study)
     for kind in GATHERED_TABLES:

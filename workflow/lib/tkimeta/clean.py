@@ -164,7 +164,9 @@ def clean_study(study: str, tables: dict[str, Table], repair_ocr: bool) -> dict[
     repair_ocr : apply the OCR repairs of :mod:`tkimeta.ocr` (only for OCR'd papers).
 
     Returns every table of :data:`CLEAN_TABLES`, empty (header only) where the study has
-    no such data, so that every study yields the same set of files.
+    no such data, so that every study yields the same set of files. Every cell is text
+    (as printed, repaired, or derived; '' where nothing is printed), so the tables read
+    back from CSV as they are.
     """
     frames = {kind: table_frame(table, study) for kind, table in tables.items()}
     if "response" in frames:

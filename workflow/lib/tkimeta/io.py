@@ -46,14 +46,15 @@ def as_written(frame: pd.DataFrame) -> pd.DataFrame:
     A job that hands its results to the next step in memory, instead of through a file,
     passes this, so that the next step sees exactly the text it would have read.
     """
-    if _all_text(frame):  # already what reading gives: every cell a string (the common case)
-        return frame.reset_index(drop=True)
+    if _all_text(frame):  # every cell a string (the common case): reading would give them back as they are
+        return frame.astype("str").reset_index(drop=True)
     return read_text_csv(io.StringIO(csv_text(frame)))
 
 
 def _all_text(frame: pd.DataFrame) -> bool:
-    return all(isinstance(c, str) for c in frame.columns) and all(
-        frame[c].dtype == object and all(isinstance(v, str) for v in frame[c]) for c in frame.columns)
+    return (all(isinstance(c, str) for c in frame.columns)
+            and all(pd.api.types.is_string_dtype(dtype) for dtype in frame.dtypes)  # object or str
+            and all(isinstance(v, str) for v in frame.to_numpy(dtype=object).ravel()))
 
 
 def write_text(text: str, path) -> None:
