@@ -29,7 +29,7 @@ CLAIM_LABELS = {
     "higher_than": "claimed higher",
     "lower_than": "claimed lower",
     "best": "claimed best option",
-    "consistent_with": "claimed consistent with other studies",
+    "consistent_with": "claimed consistent",
     "durable": "claimed durable",
     "mostly_low_grade": "claimed mostly grade 1-2",
     "all_low_grade": "claimed all grade 1-2",
@@ -53,6 +53,13 @@ def claim_quantity(claim) -> str:
     """'claimed higher: asps vs non_asps (PFS)' for the audit's quantity column."""
     label = CLAIM_LABELS.get(claim.claim_type, claim.claim_type)
     what = _group_name(claim.subject).replace(";", ", ") if claim.subject else ""
+    if claim.claim_type in ("mostly_low_grade", "all_low_grade"):
+        what = claim.terms.replace(";", ", ")
+    elif claim.claim_type == "consistent_with" and claim.range_lower != "":
+        same = claim.range_lower == claim.range_upper
+        what = "other study " + claim.range_lower if same else f"other studies {claim.range_lower}-{claim.range_upper}"
+    elif claim.claim_type == "most_common_aes" and claim.grade_band not in ("", "any"):
+        what = _band_words(claim.grade_band)
     if claim.comparator:
         what += f" vs {claim.comparator}"
     return f"{label}: {what} ({claim.endpoint})" if what else f"{label} ({claim.endpoint})"
