@@ -45,6 +45,7 @@ SURVIVAL = "data/raw/anlo_crc/survival.csv"
 EFFECTS = "data/raw/anlo_crc/effects.csv"
 BASELINE = "data/raw/anlo_crc/baseline.csv"
 AE = "data/raw/anlo_sts/adverse_events.csv"
+CLAIMS = "data/raw/anlo_crc/claims.csv"
 CONFIG = "config.yaml"
 PAYLOAD_FILE = "pwned"  # what the shell-metacharacter payloads below would create
 
@@ -431,6 +432,10 @@ CASES = [
     Case("bidi_override_in_a_cell", set_cell(RESPONSE, 2, "population", "\u202eall"), bad_cell(RESPONSE, 2, "population", "U+202E")),
     Case("line_break_inside_a_quoted_cell", set_cell(RESPONSE, 2, "note", "two\nlines"), bad_cell(RESPONSE, 2, "note", "U+000A")),
     Case("tab_inside_a_cell", set_cell(RESPONSE, 2, "note", "a\tb"), bad_cell(RESPONSE, 2, "note", "U+0009")),
+    Case("claim_sentence_with_escape_sequence", set_cell(CLAIMS, 2, "source_label", "the \x1b[2J univariate analysis"),
+         bad_cell(CLAIMS, 2, "source_label", "U+001B")),
+    Case("claim_p_value_without_relation", set_cell(CLAIMS, 2, "p_relation", ""),
+         bad_cell(CLAIMS, 2, "p_relation", "required when p_value is given")),
     Case("table_symlink_to_etc_passwd", symlink(RESPONSE, "/etc/passwd"), [RESPONSE, "a symbolic link"], run=True),
     Case("table_symlink_to_other_study", symlink(RESPONSE, "../fruq_crc/response.csv"), [RESPONSE, "a symbolic link"]),
     Case("config_alias_bomb", config_append(ALIAS_BOMB), ["config.yaml, line", "anchors and aliases", "not allowed"], timeout=60),

@@ -47,6 +47,7 @@ def _bad_inputs():
     """(id, corrupt(raw_dir), expected fragments of the message)."""
     resp = "data/raw/anlo_crc/response.csv"
     rates = "data/raw/anlo_crc/rates.csv"
+    claims = "data/raw/anlo_crc/claims.csv"  # line 2: a claimed difference with its p value
 
     def cell(rel, line, column, value):
         return lambda raw: _set_cell(raw.parent.parent / rel, line, column, value)
@@ -145,6 +146,17 @@ def _bad_inputs():
         ("unknown_study_folder", unknown_folder, ["data/raw/anlo_xyz", "not registered in config.yaml"]),
         ("unknown_table_file", unknown_table, ["data/raw/anlo_crc/responses.csv", "unknown table"]),
         ("unmapped_ae_term", unmapped_term, ["data/raw/anlo_crc/adverse_events.csv", "column 'term'", "ae_term_map.csv"]),
+        ("claim_unknown_type", cell(claims, 2, "claim_type", "proven"), [claims, "line 2", "column 'claim_type'", "'proven' is not one of"]),
+        ("claim_p_without_relation", cell(claims, 2, "p_relation", ""),
+         [claims, "line 2", "column 'p_relation'", "required when p_value is given"]),
+        ("claim_p_above_one", cell(claims, 2, "p_value", "1.3"), [claims, "line 2", "column 'p_value'", "above the allowed maximum 1"]),
+        ("claim_range_reversed", lambda raw: (cell(claims, 2, "range_lower", "11.8")(raw), cell(claims, 2, "range_upper", "7.1")(raw)),
+         [claims, "line 2", "column 'range_lower'", "greater than range_upper"]),
+        ("claim_unknown_comparator_source", cell(claims, 2, "comparator_source", "their_study"),
+         [claims, "line 2", "column 'comparator_source'", "'their_study' is not one of"]),
+        ("claim_bad_grade_band", cell(claims, 2, "grade_band", "3+"), [claims, "line 2", "column 'grade_band'", "does not match"]),
+        ("claim_value_not_a_number", cell(claims, 2, "subject_value", "5.8 months"),
+         [claims, "line 2", "column 'subject_value'", "not a number"]),
     ]
 
 

@@ -62,7 +62,7 @@ IMPACT_LABELS = {
 FINDING_COLUMNS = [
     "study_id", "finding", "finding_class", "class_label", "impact", "pooled_outcomes", "status",
     "quantity", "population", "location", "reported", "recomputed", "detail", "class_reason",
-    "checks", "n_checks", "significance_disagrees", "source", "rows",
+    "checks", "n_checks", "significance_disagrees", "source", "rows", "evidence",
 ]
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -358,6 +358,7 @@ def findings_table(audit: pd.DataFrame, inputs: pd.DataFrame | None = None) -> p
             "significance_disagrees": "yes" if significance else "",
             "source": _unique(group.get("source", pd.Series("", index=group.index)), sep=" / "),
             "rows": ";".join(row_ids),
+            "evidence": _unique(group.get("evidence", pd.Series("", index=group.index))),
         })
     table = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     if len(table):

@@ -16,8 +16,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ..clean import ci_level_fraction, location_rank, responders, response_wide
-from .claim_checks import (best_check, consistent_with_check, low_grade_check, most_common_aes_check,
-                           significant_benefit_check)
+from .claim_audit import audit_claims, claim_quantity
 from .findings import assign_findings
 from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
 from .proportion_checks import clopper_pearson_check, grim_percent, percent_from_count, sum_check, which_denominator
@@ -28,7 +27,7 @@ from .survival_checks import events_vs_maturity, median_ci_shape
 AUDIT_COLUMNS = [
     "study_id", "check", "quantity", "population", "location",
     "reported", "recomputed", "status", "detail", "rows",
-    "significance_disagrees", "finding", "finding_class", "class_reason", "source",
+    "significance_disagrees", "finding", "finding_class", "class_reason", "source", "evidence",
 ]
 
 class _Audit:
@@ -40,17 +39,21 @@ class _Audit:
         self.sources = sources or {}
 
     def add(self, result: CheckResult, check: str, quantity: str, population: str = "",
-            location: str = "", rows: str = "") -> None:
+            location: str = "", rows: str = "", evidence: str = "") -> None:
+        """One check.  ``rows`` are the printed rows it checks (checks sharing one are one
+        finding); ``evidence`` the other rows it was judged by (a claim's tables), kept for
+        provenance but not grouping."""
         self.rows.append({
             "study_id": self.study, "check": check, "quantity": quantity, "population": population,
             "location": location, "reported": result.reported, "recomputed": result.recomputed,
             "status": result.status, "detail": result.detail, "rows": rows,
             "significance_disagrees": "yes" if result.extra.get("significance_disagrees") else "",
             "source": " / ".join(dict.fromkeys(self.sources[r] for r in rows.split(";") if r in self.sources)),
+            "evidence": evidence,
         })
 
     def frame(self, ocr_source: bool = False) -> pd.DataFrame:
-        checks = pd.DataFrame(self.rows, columns=AUDIT_COLUMNS[:11] + ["source"], dtype="str")
+        checks = pd.DataFrame(self.rows, columns=AUDIT_COLUMNS[:11] + ["source", "evidence"], dtype="str")
         return assign_findings(checks, ocr_source)[AUDIT_COLUMNS].fillna("")
 
 
@@ -565,55 +568,10 @@ def _ci_table_pattern(audit: _Audit, survival: pd.DataFrame) -> None:
 
 
 def _audit_claims(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
-    """Each typed claim checked against the paper's own numbers (claims.csv is optional)."""
-    claims = tables.get("claims")
-    if claims is None or claims.empty:
-        return
-    events = tables.get("adverse_events", pd.DataFrame())
-    rankings = tables.get("rankings", pd.DataFrame())
-    for c in claims.itertuples():
-        rows = [c.row_id]
-        if c.claim_type == "significant_benefit":
-            result = significant_benefit_check(c.estimate, c.ci_lower, c.ci_upper)
-        elif c.claim_type == "best":
-            block = rankings[(rankings["population"] == c.population) & (rankings["endpoint"] == c.endpoint)
-                             & (rankings["sucra"] != "")] if len(rankings) else rankings
-            # the ranking (one location and label) that holds the subject with a SUCRA value
-            chosen = None
-            for _, group in block.groupby(["location", "source_label"], sort=False):
-                if c.subject in set(group["treatment"]):
-                    chosen = group
-                    break
-            values = dict(zip(chosen["treatment"], chosen["sucra"])) if chosen is not None else {}
-            result = best_check(c.subject, values)
-            rows += list(chosen["row_id"]) if chosen is not None else []
-        elif c.claim_type == "consistent_with":
-            result = consistent_with_check(c.estimate, c.range_lower, c.range_upper)
-        elif c.claim_type in ("mostly_low_grade", "all_low_grade"):
-            terms = [t for t in c.terms.split(";") if t]
-            counts = {}
-            for term in terms:
-                rows_t = events[events["harmonised_term"] == term]
-                for (_loc, _label), group in rows_t.groupby(["location", "source_label"], sort=False):
-                    bands = dict(zip(group["grade_band"], group["count"]))
-                    high = next((bands[b] for b in ("3plus", "3_5", "3_4") if bands.get(b, "") != ""), "")
-                    if bands.get("any", "") != "" and high != "":
-                        counts[term] = (int(bands["any"]), int(high))
-                        rows += list(group["row_id"])
-                        break
-            result = low_grade_check(counts, mostly=c.claim_type == "mostly_low_grade")
-        elif c.claim_type == "most_common_aes":
-            anys = events[(events["grade_band"] == "any") & (events["percent"] != "")
-                          & ~events["harmonised_term"].str.startswith("any")]
-            table = anys[anys["location"].str.startswith("table")]
-            table = table if len(table) else anys
-            rates = {}  # two printed terms merged into one harmonised term: the higher rate
-            for term, percent in zip(table["harmonised_term"], table["percent"]):
-                if term not in rates or Decimal(percent) > Decimal(rates[term]):
-                    rates[term] = percent
-            result = most_common_aes_check([t for t in c.terms.split(";") if t], rates, c.threshold)
-        else:
-            continue
-        subject = f" {c.subject}" + (f" vs {c.comparator}" if c.comparator else "") if c.subject else ""
-        audit.add(result, f"claim_{c.claim_type}", f"claim: {c.claim_type.replace('_', ' ')}{subject} ({c.endpoint})",
-                  c.population, c.location, ";".join(rows))
+    """Each typed claim checked against the paper's own numbers (claims.csv is optional;
+    which numbers each kind of claim needs is :mod:`.claim_audit`'s business)."""
+    for claim, found in audit_claims(tables):
+        # the claim's own row makes the finding; the table rows it is judged by are evidence
+        # (a claim is not a pooled input, and two claims judged by one table stay two findings)
+        audit.add(found.result, found.check, claim_quantity(claim), claim.population, claim.location,
+                  claim.row_id, ";".join(dict.fromkeys(r for r in found.rows if r != claim.row_id)))
