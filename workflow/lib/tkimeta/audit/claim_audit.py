@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
+from ..frames import records
 from ..clean import location_rank
 from . import claim_checks as cc
 from .result import CheckResult
@@ -146,7 +147,7 @@ def _uniform_benefit(claim, tables) -> Iterator[ClaimCheck]:
     if not effects.empty:
         subgroup = effects[(effects["endpoint"] == claim.endpoint) & (effects["p_value"] != "")
                            & (effects["test"] == "log_rank") & effects["location"].str.startswith("table")]
-        for r in subgroup.itertuples():
+        for r in records(subgroup):
             if r.factor not in tests:
                 tests[r.factor] = (r.p_value, r.p_relation or "=")
                 rows.append(r.row_id)
@@ -234,7 +235,7 @@ def _durable(claim, tables) -> Iterator[ClaimCheck]:
     medians, rates, rows = [], [], []
     if not survival.empty:
         seen = set()
-        for r in _by_place(survival[(survival["endpoint"] == "DoR") & (survival["median"] != "")]).itertuples():
+        for r in records(_by_place(survival[(survival["endpoint"] == "DoR") & (survival["median"] != "")])):
             rows.append(r.row_id)
             if r.median in seen:  # one median printed in several places: its most detailed print
                 continue
@@ -242,7 +243,7 @@ def _durable(claim, tables) -> Iterator[ClaimCheck]:
             ci = f" ({r.ci_lower}-{r.ci_upper})" if r.ci_lower != "" else ""
             medians.append(f"median duration of response {r.median} months{ci}")
     if not landmarks.empty:
-        for r in _by_place(landmarks[landmarks["endpoint"] == "DoR"]).itertuples():
+        for r in records(_by_place(landmarks[landmarks["endpoint"] == "DoR"])):
             rates.append(f"{r.time_months}-month duration-of-response rate {r.percent}%")
             rows.append(r.row_id)
     yield ClaimCheck(cc.durable_check(medians, rates), "claim_durable", rows)
@@ -322,7 +323,7 @@ def audit_claims(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[object, Clai
     claims = tables.get("claims")
     if claims is None or claims.empty:
         return
-    for claim in claims.itertuples():
+    for claim in records(claims):
         feeder = _FEEDERS.get(claim.claim_type)
         if feeder is None:
             continue

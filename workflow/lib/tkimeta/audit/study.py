@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..frames import records
 from ..clean import ci_level_fraction, location_rank, responders, response_wide
 from .claim_audit import audit_claims, claim_quantity
 from .findings import assign_findings
@@ -134,12 +135,12 @@ def _audit_characteristics(audit: _Audit, characteristics: pd.DataFrame) -> None
 def _audit_response(audit: _Audit, counts: pd.DataFrame) -> None:
     if counts.empty:
         return
-    for row in counts.itertuples():
+    for row in records(counts):
         if row.count != "" and row.percent != "" and row.n != "":
             audit.add(percent_from_count(row.count, row.n, row.percent), "percent_from_count",
                       f"{row.category} ({row.denominator})", row.population, row.location, row.row_id)
     wide = response_wide(counts)
-    for row in wide.itertuples():
+    for row in records(wide):
         parts = {c.upper(): getattr(row, c) for c in ["cr", "pr", "sd", "pd", "ne"] if getattr(row, c) != ""}
         if row.n == "" or len(parts) < 2:
             continue
@@ -163,7 +164,7 @@ def _audit_response(audit: _Audit, counts: pd.DataFrame) -> None:
 def _denominators(counts: pd.DataFrame, population: str) -> dict[str, int]:
     """The ITT and evaluable sizes a population's response rows print."""
     found = {}
-    for row in counts[counts["population"] == population].itertuples():
+    for row in records(counts[counts["population"] == population]):
         if row.n.isdigit():
             found.setdefault(row.denominator, int(row.n))
     return found
@@ -198,7 +199,7 @@ def _subgroup_size(baseline: pd.DataFrame, population: str) -> tuple[int, str] |
 def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, baseline: pd.DataFrame) -> None:
     if rates.empty:
         return
-    for row in rates.itertuples():
+    for row in records(rates):
         # Which denominator does the percentage use? (ITT and evaluable both printed)
         sizes = _denominators(counts, row.population) if not counts.empty else {}
         responder_count = _int(row.count) if row.count else _responders(counts, row.population, row.measure)
@@ -276,7 +277,7 @@ def _other_denominator(result: CheckResult, count: int, n: int, row, sizes: dict
 def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
     if baseline.empty:
         return
-    for row in baseline.itertuples():
+    for row in records(baseline):
         if row.count != "" and row.percent != "" and row.total != "":
             audit.add(percent_from_count(row.count, row.total, row.percent), "percent_from_count",
                       f"{row.characteristic}={row.category}", "all", row.location, row.row_id)
@@ -303,7 +304,7 @@ def _audit_baseline(audit: _Audit, baseline: pd.DataFrame) -> None:
 def _audit_survival(audit: _Audit, survival: pd.DataFrame, baseline: pd.DataFrame | None = None) -> None:
     if survival.empty:
         return
-    for row in survival.itertuples():
+    for row in records(survival):
         quantity = f"median {row.endpoint}"
         if row.median != "" and (row.ci_lower != "" or row.ci_upper != ""):
             audit.add(median_ci_shape(row.median, row.ci_lower or None, row.ci_upper or None),
@@ -320,10 +321,10 @@ def _audit_survival(audit: _Audit, survival: pd.DataFrame, baseline: pd.DataFram
     triples = survival[(survival["median"] != "") & (survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
     whole = _whole_cohort(baseline)
     for endpoint, group in triples.groupby("endpoint", sort=False):
-        records = [{"population": "all" if r.population in whole else r.population, "estimate": r.median,
-                    "ci_lower": r.ci_lower, "ci_upper": r.ci_upper} for r in group.itertuples()]
-        result = duplicate_pairs(records, label_keys=("population",))
-        same = sorted({r.population for r in group.itertuples() if r.population in whole})
+        rows = [{"population": "all" if r.population in whole else r.population, "estimate": r.median,
+                 "ci_lower": r.ci_lower, "ci_upper": r.ci_upper} for r in records(group)]
+        result = duplicate_pairs(rows, label_keys=("population",))
+        same = sorted({r.population for r in records(group) if r.population in whole})
         if same:
             result = CheckResult(result.status, result.reported, result.recomputed,
                                  f"{result.detail}; {', '.join(same)} "
@@ -338,7 +339,7 @@ def _whole_cohort(baseline: pd.DataFrame) -> dict[str, str]:
     out = {}
     if baseline is None or baseline.empty:
         return out
-    for r in baseline.itertuples():
+    for r in records(baseline):
         if r.count != "" and r.total != "" and r.count == r.total and int(r.total) > 0:
             where = f"{r.count}/{r.total} in {r.location.replace('_', ' ')}"
             # the survival table names a subgroup <characteristic>_<category>, or just
@@ -374,7 +375,7 @@ def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
     with_ci = survival[(survival["ci_lower"] != "") & (survival["ci_upper"] != "")]
     for (population, endpoint), group in with_ci.groupby(["population", "endpoint"], sort=False):
         printed = {}
-        for r in group.itertuples():
+        for r in records(group):
             printed.setdefault(r.location, set()).add(f"{r.ci_lower}-{r.ci_upper}")
         if len(printed) < 2 or any(len(v) > 1 for v in printed.values()):
             continue
@@ -389,7 +390,7 @@ def _ci_across_locations(audit: _Audit, survival: pd.DataFrame) -> None:
 def _audit_landmarks(audit: _Audit, landmarks: pd.DataFrame) -> None:
     if landmarks.empty:
         return
-    for row in landmarks.itertuples():
+    for row in records(landmarks):
         if row.ci_lower != "" and row.ci_upper != "":
             audit.add(landmark_within_ci(row.percent, row.ci_lower, row.ci_upper), "landmark_within_ci",
                       f"{row.endpoint} rate at {row.time_months} months", row.population, row.location, row.row_id)
@@ -416,7 +417,7 @@ def landmark_within_ci(percent: str, lower: str, upper: str) -> CheckResult:
 def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:
     if effects.empty:
         return
-    for row in effects.itertuples():
+    for row in records(effects):
         if row.measure == "" or row.estimate == "":
             continue
         quantity = f"{row.measure} {row.endpoint} {row.level or '?'} vs {row.reference or '?'} ({row.factor})"
@@ -429,8 +430,8 @@ def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:
                           "p_value_vs_ci", quantity, row.population, row.location, row.row_id)
     with_ci = effects[(effects["estimate"] != "") & (effects["ci_lower"] != "")]
     if len(with_ci):
-        records = [dict(r._asdict()) for r in with_ci.itertuples(index=False)]
-        result = duplicate_pairs(records, label_keys=("population", "endpoint", "factor", "level", "reference", "measure"))
+        rows = [dict(r._asdict()) for r in records(with_ci)]
+        result = duplicate_pairs(rows, label_keys=("population", "endpoint", "factor", "level", "reference", "measure"))
         audit.add(result, "duplicate_estimates", "effect estimates with interval", "", "", "")
     keyed = effects[effects["estimate"] != ""]
     _across_locations(audit, keyed, ["population", "endpoint", "factor", "level", "reference", "measure", "test"], "estimate",
@@ -440,7 +441,7 @@ def _audit_effects(audit: _Audit, effects: pd.DataFrame) -> None:
 def _audit_adverse_events(audit: _Audit, events: pd.DataFrame) -> None:
     if events.empty:
         return
-    for row in events.itertuples():
+    for row in records(events):
         if row.count != "" and row.percent != "" and row.n != "":
             audit.add(percent_from_count(row.count, row.n, row.percent), "percent_from_count",
                       f"AE {row.term} grade {row.grade_band}", "all", row.location, row.row_id)
@@ -469,12 +470,12 @@ def _band_quoted_as_total(events: pd.DataFrame, term: str) -> str:
     """A place's any-grade percentage that is another place's value of one grade band."""
     rows = events[events["harmonised_term"] == term]
     anys = rows[(rows["grade_band"] == "any") & (rows["percent"] != "")]
-    for a in anys.itertuples():
+    for a in records(anys):
         others = anys[(anys["location"] != a.location) & (anys["percent"] != a.percent)]
         if not len(others):
             continue
         bands = rows[(rows["grade_band"] != "any") & (rows["location"] != a.location) & (rows["percent"] != "")]
-        for b in bands.itertuples():
+        for b in records(bands):
             if Decimal(b.percent) == Decimal(a.percent):
                 total = others[others["location"] == b.location]
                 total_txt = f" (its total is {total.iloc[0]['percent']}%)" if len(total) else ""
@@ -501,7 +502,7 @@ def _audit_rankings(audit: _Audit, rankings: pd.DataFrame) -> None:
         return
     for (population, endpoint), group in rankings.groupby(["population", "endpoint"], sort=False):
         sucra = defaultdict(set)
-        for r in group.itertuples():
+        for r in records(group):
             if r.sucra != "":
                 sucra[r.treatment].add(r.sucra)
         values = {t: next(iter(v)) for t, v in sucra.items() if len(v) == 1}
@@ -527,7 +528,7 @@ def _audit_repairs(audit: _Audit, tables: dict[str, pd.DataFrame]) -> None:
         frame = tables.get(names.get(table, table))
         if frame is None or frame.empty:
             continue
-        for fix in group.itertuples():
+        for fix in records(group):
             source = frame[frame["row_id"] == fix.row_id]
             if not len(source):
                 continue
@@ -553,7 +554,7 @@ def _ci_table_pattern(audit: _Audit, survival: pd.DataFrame) -> None:
     for location, group in rows.groupby("location", sort=False):
         if len(group) < 4:
             continue
-        shapes = {r.row_id: median_ci_shape(r.median, r.ci_lower, r.ci_upper) for r in group.itertuples()}
+        shapes = {r.row_id: median_ci_shape(r.median, r.ci_lower, r.ci_upper) for r in records(group)}
         linear = [i for i, s in shapes.items() if s.extra.get("shape") in ("linear", "both")]
         odd = [i for i, s in shapes.items() if s.status == "consistent" and s.extra.get("shape") in ("log", "neither")]
         if len(odd) != 1 or len(linear) < 3 or len(linear) + len(odd) != len(group):

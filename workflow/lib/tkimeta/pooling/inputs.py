@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..frames import records
 from ..audit.proportion_checks import grim_candidates
 from ..clean import RESPONSE_MEASURES, ci_level_fraction, location_rank, responders
 from ..stats import distributions as D
@@ -112,7 +113,7 @@ def split_counts(total_events: int, total_n: int, percent_a: str, percent_b: str
 def _subgroup_sizes(baseline: pd.DataFrame, study: str) -> dict[str, int]:
     rows = baseline[(baseline["study_id"] == study) & (baseline["characteristic"] == "liver_metastasis")]
     sizes = {}
-    for row in _preferred(rows).itertuples():
+    for row in records(_preferred(rows)):
         if row.count.isdigit():
             sizes.setdefault({"yes": "liver_met", "no": "no_liver_met"}.get(row.category, row.category), int(row.count))
     return sizes
@@ -137,7 +138,7 @@ def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str)
                 overall = (found.events, found.n, found.describe())
                 break
         if overall is None:  # a rate printed with its count and denominator
-            for r in _rate_rows(rates, study, "all", measure).itertuples():
+            for r in records(_rate_rows(rates, study, "all", measure)):
                 if r.count.isdigit() and r.n.isdigit():
                     overall = (int(r.count), int(r.n), f"{measure} printed as {r.count}/{r.n}, {r.location} ({r.row_id})")
                     break
@@ -340,7 +341,7 @@ def _tierney(tables, ctx, study, endpoint, own):
     events = _num(overall["events"]) if overall is not None else None
     source_events = "survival table"
     if events is None:  # maturity printed as a rate "48/68" (rates table, e.g. PFS_events)
-        for r in tables["rates"][(tables["rates"]["study_id"] == study)].itertuples():
+        for r in records(tables["rates"][(tables["rates"]["study_id"] == study)]):
             if r.measure.lower() in (f"{endpoint.lower()}_events", f"{endpoint.lower()}_maturity") and r.count.isdigit():
                 events, source_events = float(r.count), f"{r.location} ({r.row_id})"
                 break
