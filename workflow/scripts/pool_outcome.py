@@ -11,7 +11,7 @@ def main(smk, log):
     inputs = pd.read_csv(smk.input.inputs, keep_default_na=False, na_values=[""])
     p = smk.params
     estimates, studies, tests = pool_outcome(inputs, smk.wildcards.outcome, p.methods, p.sensitivity,
-                                             p.ci_level, p.min_k_pi, p.nagq)
+                                             p.ci_level, p.min_k_pi, p.nagq, p.pi_method)
     write_csv(estimates, smk.output.estimates)
     write_csv(studies, smk.output.studies)
     write_csv(tests, smk.output.tests)

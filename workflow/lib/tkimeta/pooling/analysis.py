@@ -19,6 +19,12 @@ Method names (config.yaml; labels in :mod:`tkimeta.vocab`):
 ``ft_reml``
     Freeman-Tukey double arcsine, REML, back-transformed with the harmonic mean of the
     study sizes (Miller 1978); for comparison with older literature only.
+``ce``
+    inverse variance, common (fixed) effect, Wald CI (``rma(method="EE")``; no tau^2,
+    no prediction interval).
+
+Prediction intervals take the form ``pi_method`` names (:mod:`tkimeta.stats.prediction`):
+``metafor`` (as ``predict()``, the default) or ``hts`` (t with k - 2 df, as R meta).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import pandas as pd
 from ..stats import distributions as D
 from ..stats import proportions as prop
 from ..stats.glmm import glmm_logit
+from ..stats.prediction import hts_interval
 from ..stats.rma import rma, subgroup_moderator_test
 from .usable import is_left_out
 from ..vocab import CRC_ONLY, LEAVE_ONE_OUT, LIVER_SUBGROUPS, OVERALL, PRIMARY, SUBGROUPS, leave_one_out
@@ -49,7 +56,7 @@ SUBGROUP_COLUMNS = [
     "knha_f", "knha_df1", "knha_df2", "knha_p", "comparison", "note",
 ]
 
-_IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z")}
+_IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z"), "ce": ("FE", "z")}
 
 
 def scale_of(family: str, outcome: str) -> str:
@@ -77,11 +84,12 @@ def _note(k: int, pooled: bool, min_k_pi: int) -> str:
     return "; ".join(notes)
 
 
-def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7) -> dict:
+def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7,
+         pi_method: str = "metafor") -> dict:
     """Pool one set of studies with one method; returns the natural-scale summary.
 
     ``rows`` are input rows of one outcome and subgroup (``events``/``n`` for
-    proportions, ``yi``/``sei`` otherwise).
+    proportions, ``yi``/``sei`` otherwise). ``pi_method``: ``metafor`` or ``hts``.
     """
     k = len(rows)
     back = _back(family)
@@ -112,6 +120,8 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
                                f"likelihood-ratio Q = {fit.qe_lrt:.2f} (p = {fit.qe_lrt_pvalue:.3g})")
             if k >= min_k_pi:
                 out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
+                if pi_method == "hts":  # the GLMM's SE is already the unscaled (Wald) one
+                    _use_hts(out, fit.estimate, fit.se, fit.tau2, k, level, back)
             return out
         if method == "ft_reml":
             yi, vi = prop.freeman_tukey(x, n)
@@ -121,6 +131,8 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
             _heterogeneity(out, fit)
             if k >= min_k_pi:
                 out.update(pi_lower=to_p(fit.pi_lower), pi_upper=to_p(fit.pi_upper))
+                if pi_method == "hts":
+                    _use_hts(out, fit.estimate, fit.se, fit.tau2, k, level, to_p)
             out["weights"] = fit.weights
             return out
         yi, vi = prop.logit_transform(x, n)
@@ -134,12 +146,23 @@ def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: i
             return out
     tau_method, test = _IV_METHODS[method]
     fit = rma(yi, vi, method=tau_method, test=test, level=level)
+    if tau_method == "FE":
+        out["note"] = "common effect: tau^2 fixed at 0, so no prediction interval"
     out.update(estimate=float(back(fit.estimate)), ci_lower=float(back(fit.ci_lower)), ci_upper=float(back(fit.ci_upper)))
     _heterogeneity(out, fit)
     if k >= min_k_pi:
         out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
+        if pi_method == "hts" and tau_method != "FE":  # HTS uses the SE before Hartung-Knapp scaling
+            _use_hts(out, fit.estimate, math.sqrt(1.0 / float(np.sum(1.0 / (vi + fit.tau2)))), fit.tau2, k, level, back)
     out["weights"] = fit.weights
     return out
+
+
+def _use_hts(out: dict, estimate: float, se: float, tau2: float, k: int, level: float, back) -> None:
+    """Replace the prediction interval by the HTS form (t with k - 2 df)."""
+    lower, upper = hts_interval(estimate, se, tau2, k, level)
+    out.update(pi_lower=float(back(lower)) if math.isfinite(lower) else math.nan,
+               pi_upper=float(back(upper)) if math.isfinite(upper) else math.nan)
 
 
 def _heterogeneity(out: dict, fit) -> None:
@@ -240,11 +263,12 @@ def analyses(rows: pd.DataFrame, sensitivity: list[str]) -> list[tuple[str, pd.D
 
 
 def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensitivity: list[str],
-                 level: float, min_k_pi: int, nagq: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                 level: float, min_k_pi: int, nagq: int = 7,
+                 pi_method: str = "metafor") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """All pooled rows, study rows and subgroup tests of one outcome.
 
     ``methods[0]`` is the primary method; sensitivity analyses use it alone, the
-    primary analysis runs every method.
+    primary analysis runs every method. ``pi_method``: the prediction-interval form.
     """
     own = inputs[inputs["outcome"] == outcome]
     left_out = own[is_left_out(own)]  # studies that report the outcome but cannot enter it
@@ -262,7 +286,7 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
         rows = own[own["subgroup"] == subgroup]
         for analysis, subset in analyses(rows, sensitivity):
             for method in (methods if analysis == PRIMARY else methods[:1]):
-                result = pool(subset, family, method, level, min_k_pi, nagq)
+                result = pool(subset, family, method, level, min_k_pi, nagq, pi_method)
                 estimate_rows.append(dict(
                     outcome=outcome, subgroup=subgroup, analysis=analysis, method=method,
                     **{c: result[c] for c in ESTIMATE_COLUMNS if c in result and c != "note"},
