@@ -14,12 +14,12 @@ from tkimeta.scripting import run
 from tkimeta.vocab import outcome_label
 
 
-def draw(outcome, method, studies, pooled, test, labels, target):
+def draw(outcome, method, studies, pooled, test, labels, pi_method, target):
     if studies.empty:
         figure = no_data_plot(outcome_label(outcome), "No study reports this outcome.")
     else:
         figure = forest_plot(studies, pooled, test if len(test) else None, title=outcome_label(outcome),
-                             outcome=outcome, method=method, study_labels=labels)
+                             outcome=outcome, method=method, study_labels=labels, pi_method=pi_method)
     save_figure(figure, Path(target).with_suffix(""))
     return outcome, len(studies)
 
@@ -33,7 +33,8 @@ def main(smk, log):
         method = smk.params.primary_methods[outcome]
         jobs.append((outcome, method, studies[studies["outcome"] == outcome],
                      estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)],
-                     tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels, target))
+                     tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels,
+                     smk.params.pi_method, target))
     with ProcessPoolExecutor(max_workers=smk.threads) as pool:
         for outcome, k in pool.map(draw, *zip(*jobs)):
             log.info("%s: %d study rows", outcome, k)
