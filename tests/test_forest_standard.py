@@ -134,6 +134,9 @@ def test_weights_only_under_a_reml_model_and_named():
     fig = forest_plot(s, p, outcome="HR_PFS_liver", method="reml_hksj")
     assert get_layout(fig).extra["weights_shown"] and "Weight" in _texts(fig)
     assert any("weight of the REML model" in t for t in _texts(fig))
+    # a study alone in its block (OR, k = 1) is not pooled: no weight beside it
+    fig = forest_plot(s, p, outcome="OR_ORR_liver", method="reml_hksj")
+    assert "100.0%" not in _texts(fig)
     # the study weights are REML weights: not shown beside DerSimonian-Laird diamonds
     fig = forest_plot(s, p, outcome="HR_PFS_liver", method="dl")
     assert not get_layout(fig).extra["weights_shown"] and "40.0%" not in _texts(fig)

@@ -424,8 +424,10 @@ def forest_plot(
                 rows.append(Row(
                     "study", study_label(record), group=subgroup,
                     cells=(count_cell(record.get("events"), record.get("n")),) if left else (),
+                    # a study alone in its block is not pooled there: no weight to show
                     right=(fmt_ci(est, lo, hi, digits),) + ((f"{to_float(record['weight']):.1f}%"
-                           if finite(to_float(record["weight"])) else "",) if has_weight else ()),
+                           if finite(to_float(record["weight"])) and len(block) > 1 else "",)
+                           if has_weight else ()),
                     estimate=est, lower=lo, upper=hi, size=float(sizes.loc[index]), marker="s", colour=POINT_COLOUR,
                 ))
         if prow.empty:
