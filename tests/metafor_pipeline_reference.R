@@ -13,7 +13,7 @@
 # What is pooled mirrors workflow/lib/tkimeta/pooling/analysis.py and
 # config.yaml (pooling:):
 #   proportions   glmm (primary), reml_hksj, dl, ft_reml
-#   log / logit   reml_hksj (primary), dl
+#   log / logit   reml_hksj (primary), dl, ce (common effect: rma(method = "EE"))
 #   analyses      primary (every method), crc_only and leave-one-out (primary
 #                 method only), each fitted where it has k >= 2 studies;
 #   subgroup test liver_met vs no_liver_met, every method.
@@ -39,7 +39,7 @@ LEVEL <- 0.95          # ci_level
 MIN_K_PI <- 3          # min_k_prediction_interval
 NAGQ <- 7              # proportions: glmm_quadrature_points
 METHODS <- list(proportion = c("glmm", "reml_hksj", "dl", "ft_reml"),
-                log = c("reml_hksj", "dl"), logit = c("reml_hksj", "dl"))
+                log = c("reml_hksj", "dl", "ce"), logit = c("reml_hksj", "dl", "ce"))
 SUBGROUPS <- c("all", "liver_met", "no_liver_met")
 
 inputs <- read.csv(in_file, stringsAsFactors = FALSE, na.strings = "", check.names = FALSE)
@@ -101,7 +101,10 @@ method_code <- function(family, method) {
       reml_hksj = paste0('res <- rma(yi=yi, sei=sei, method="REML", test="knha"); ',
                          sprintf('pr <- predict(res, transf=%s)', back), IV_TAIL),
       dl = paste0('res <- rma(yi=yi, sei=sei, method="DL", test="z"); ',
-                  sprintf('pr <- predict(res, transf=%s)', back), IV_TAIL))
+                  sprintf('pr <- predict(res, transf=%s)', back), IV_TAIL),
+      # no tau^2, so no Q-profile CI (confint() has none for an equal-effects model)
+      ce = paste0('res <- rma(yi=yi, sei=sei, method="EE"); ',
+                  sprintf('pr <- predict(res, transf=%s); w <- weights(res)', back)))
   }
 }
 
@@ -114,11 +117,13 @@ fit_output <- function(env, method, k) {
   res <- env$res
   pr <- env$pr
   glmm <- method == "glmm"
+  common <- method == "ce"
   out <- list(
     estimate = num(pr$pred), ci_lower = num(pr$ci.lb), ci_upper = num(pr$ci.ub),
-    # analysis.py reports a prediction interval only from MIN_K_PI studies on
-    pi_lower = if (k >= MIN_K_PI) num(pr$pi.lb) else NA_real_,
-    pi_upper = if (k >= MIN_K_PI) num(pr$pi.ub) else NA_real_,
+    # analysis.py reports a prediction interval only from MIN_K_PI studies on, and none
+    # for the common-effect model (whose predict() repeats the CI: tau^2 is 0)
+    pi_lower = if (k >= MIN_K_PI && !common) num(pr$pi.lb) else NA_real_,
+    pi_upper = if (k >= MIN_K_PI && !common) num(pr$pi.ub) else NA_real_,
     tau2 = num(res$tau2), i2 = num(res$I2),
     # GLMM: the Wald-type test for heterogeneity (QE.Wld), as analysis.py reports
     q = num(if (glmm) res$QE.Wld else res$QE),
@@ -132,6 +137,12 @@ fit_output <- function(env, method, k) {
     out$tau2_ci_sign <- I(c("", ""))
     out$tau2_ci_max <- NA_real_
     out["weights"] <- list(NULL)
+  } else if (common) {
+    out$tau2 <- 0
+    out$tau2_ci <- vec(c(NA, NA))
+    out$tau2_ci_sign <- I(c("", ""))
+    out$tau2_ci_max <- NA_real_
+    out$weights <- vec(env$w)
   } else {
     ci <- env$ci
     out$tau2_ci <- vec(ci$random["tau^2", c("ci.lb", "ci.ub")])
@@ -203,7 +214,8 @@ subgroup_fit <- function(family, method) {
     one <- 'est[g] <- yi[i]; se[g] <- sei[i]'
     many <- switch(method,
       reml_hksj = 'f <- rma(yi=yi[i], sei=sei[i], method="REML", test="knha")',
-      dl = 'f <- rma(yi=yi[i], sei=sei[i], method="DL", test="z")')
+      dl = 'f <- rma(yi=yi[i], sei=sei[i], method="DL", test="z")',
+      ce = 'f <- rma(yi=yi[i], sei=sei[i], method="EE")')
   }
   paste0('est <- c(); se <- c(); ',
          'for (g in c("liver_met", "no_liver_met")) { i <- which(subgroup == g); ',

@@ -212,12 +212,12 @@ def test_forest_scales_and_units():
     s, p = contrast_frames()
     fig = forest_plot(s, p, outcome="HR_PFS_liver", method="reml_hksj")
     ax = fig.axes[0]
-    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Hazard ratio (log scale); > 1 favours no liver metastasis"
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Hazard ratio, liver metastasis vs none (log scale)"
     refs = _gids(fig, "reference")
     assert refs and all(list(line.get_xdata()) == [1.0, 1.0] for line in refs)
     lo, hi = ax.get_xlim()
-    assert lo <= 0.9 and hi >= 3.8  # CIs inside; the wide PI is clipped with arrowheads
-    assert _gids(fig, "pi-clipped")
+    assert lo <= 0.2 and hi >= 17.0  # CIs and the (informative) prediction interval inside
+    assert _gids(fig, "pi") and not _gids(fig, "pi-clipped")
     assert get_layout(fig).scale == "ratio"
     assert fig.get_figwidth() == pytest.approx(7.0)
 

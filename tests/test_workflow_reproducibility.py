@@ -128,7 +128,7 @@ FEEDS = {
              "figures_forest", "figures_summary", "figure_flow"],
     "figures_forest": ["report_render"],
     "figures_summary": ["report_render"],
-    "figure_rulegraph": ["report_render"],
+    "figure_rulegraph": [],  # in `all` only: the report names the file, does not show it
     "figure_risk_of_bias": ["report_render"],
     "figure_flow": ["report_render"],
     "report_assets": ["report_render", "evidence_changelog"],

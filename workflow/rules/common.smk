@@ -123,6 +123,7 @@ REPORT_TABLES = [
     "subgroup_tests",
     "methods",
     "sensitivity",
+    "tumour_types",
     "inputs",
     "versions",
     "minors",

@@ -31,6 +31,7 @@ rule figures_forest:
         outcomes=OUTCOMES,
         primary_methods={o: pooling_methods(o)[0] for o in OUTCOMES},
         labels=STUDY_LABELS,
+        pi_method=config["pooling"].get("prediction_interval", "metafor"),
     script:
         "../scripts/figures_forest.py"
 

@@ -37,5 +37,6 @@ rule pool:
         ci_level=config["pooling"]["ci_level"],
         min_k_pi=config["pooling"]["min_k_prediction_interval"],
         nagq=config["pooling"]["proportions"]["glmm_quadrature_points"],
+        pi_method=config["pooling"].get("prediction_interval", "metafor"),
     script:
         "../scripts/pool.py"

@@ -16,6 +16,7 @@ rule report_assets:
         baseline="results/clean/baseline.csv",
         risk_of_bias="results/clean/risk_of_bias.csv",
         response_counts="results/clean/response_counts.csv",
+        adverse_events="results/clean/adverse_events.csv",
         config="config.yaml",
         code=code_of("report_assets.py"),
     output:

@@ -15,12 +15,12 @@ from tkimeta.scripting import run
 from tkimeta.vocab import outcome_label
 
 
-def draw(outcome, method, studies, pooled, test, labels, target):
+def draw(outcome, method, studies, pooled, test, labels, pi_method, target):
     if studies.empty:
         figure = no_data_plot(outcome_label(outcome), "No study reports this outcome.")
     else:
         figure = forest_plot(studies, pooled, test if len(test) else None, title=outcome_label(outcome),
-                             outcome=outcome, method=method, study_labels=labels)
+                             outcome=outcome, method=method, study_labels=labels, pi_method=pi_method)
     save_figure(figure, Path(target).with_suffix(""))
 
 
@@ -32,7 +32,8 @@ def main(smk, log):
         method = smk.params.primary_methods[outcome]
         own = studies[studies["outcome"] == outcome]
         draw(outcome, method, own, estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)],
-             tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels, target)
+             tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels,
+             smk.params.pi_method, target)
         log.info("%s: %d study rows", outcome, len(own))
 
 

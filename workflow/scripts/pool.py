@@ -30,7 +30,7 @@ def main(smk, log):
     pooled = {"estimates": [], "studies": [], "tests": []}
     for outcome in p.outcomes:
         estimates, studies, tests = pool_outcome(as_read, outcome, p.methods[outcome], p.sensitivity, p.ci_level,
-                                                 p.min_k_pi, p.nagq)
+                                                 p.min_k_pi, p.nagq, p.pi_method)
         for name, frame in zip(pooled, (estimates, studies, tests)):
             pooled[name].append(as_written(frame))
         log.info("%s: %d pooled rows, %d study rows, %d subgroup tests", outcome, len(estimates), len(studies), len(tests))

@@ -238,20 +238,22 @@ METHOD_LABELS = {
     "reml": "REML",
     "dl": "DerSimonian-Laird",
     "ft_reml": "Freeman-Tukey (REML)",
+    "ce": "Common effect (IV)",
 }
 #: Short names for figures, where a footnote gives the description.
-METHOD_ABBREVIATIONS = {"glmm": "GLMM", "reml_hksj": "REML + HKSJ", "reml": "REML", "dl": "DL", "ft_reml": "FT + REML"}
+METHOD_ABBREVIATIONS = {"glmm": "GLMM", "reml_hksj": "REML + HKSJ", "reml": "REML", "dl": "DL", "ft_reml": "FT + REML", "ce": "CE"}
 METHOD_DESCRIPTIONS = {
     "glmm": "binomial-normal GLMM (logit, maximum likelihood)",
     "reml_hksj": "inverse variance, REML τ², Hartung-Knapp-Sidik-Jonkman CI",
     "reml": "inverse variance, REML τ²",
     "dl": "inverse variance, DerSimonian-Laird τ²",
     "ft_reml": "Freeman-Tukey double arcsine, REML τ²",
+    "ce": "inverse variance, common (fixed) effect, Wald CI",
 }
 #: The methods each method set can use (workflow/schemas/config.schema.yaml lists the same).
 SET_METHODS = {
     "proportions": ("glmm", "reml_hksj", "reml", "dl", "ft_reml"),
-    "continuous": ("reml_hksj", "reml", "dl"),
+    "continuous": ("reml_hksj", "reml", "dl", "ce"),
 }
 
 

@@ -25,13 +25,16 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 
 from .style import GREY, INK, OKABE_ITO, new_figure
 
-FIG_WIDTH = 7.0  # inches: A4 text width
+FIG_WIDTH = 7.0  # inches; the report places it at its text width (A4 less margins, about 6.5 in)
 MARGIN = 0.1  # inches, left and right
 ROW_IN = 0.2  # inches per row unit
 INDENT = 0.1  # inches: study/pooled/note rows sit under their header
+# Every text size is at least 7.5 pt at this width, so that placed at the report's text
+# width (about 0.93 of it) nothing reads smaller than 7 pt (tests/test_forest_fonts.py).
 FONT = 8.0
-NOTE_FONT = 7.0
-FOOT_FONT = 6.5
+NOTE_FONT = 7.5
+FOOT_FONT = 7.5
+FOOT_LINE = 0.145  # inches per footnote line
 SUBTLE = "#4D4D4D"
 PI_COLOUR = OKABE_ITO["vermillion"]
 POINT_COLOUR = OKABE_ITO["blue"]
@@ -54,9 +57,10 @@ class Row:
     """One line of a forest-like figure.
 
     ``kind``: ``header`` (bold block title), ``study`` (marker + CI), ``pooled``
-    (diamond + CI, optional prediction interval), ``note`` (italic text line spanning
-    the left part: heterogeneity, "single study, not pooled", subgroup test) or
-    ``spacer`` (half-height gap).
+    (diamond + CI, optional prediction interval), ``pi`` (a prediction interval on its
+    own row: a bar between ``pi_lower`` and ``pi_upper``), ``note`` (italic text line
+    spanning the left part: heterogeneity, "single study, not pooled", subgroup test),
+    ``rule`` (a full-width line separating blocks) or ``spacer`` (half-height gap).
     """
 
     kind: str
@@ -344,7 +348,7 @@ def prepare_rows(rows: list[Row], label_width: float, span_width: float) -> None
             lines = wrap(row.label, span_width, FONT, max_lines=2, bold=True)
             row.label, row.lines = "\n".join(lines), len(lines)
             row.height = 1.0 + 0.8 * (row.lines - 1) + 0.2
-        elif row.kind in ("study", "pooled"):
+        elif row.kind in ("study", "pooled", "pi"):
             lines = wrap(row.label, label_width - INDENT, FONT, max_lines=2)
             row.label, row.lines = "\n".join(lines), len(lines)
             row.height = 1.0 + 0.8 * (row.lines - 1)
@@ -354,6 +358,8 @@ def prepare_rows(rows: list[Row], label_width: float, span_width: float) -> None
             row.height = 0.95 + 0.75 * (row.lines - 1)
         elif row.kind == "spacer":
             row.height = 0.5
+        elif row.kind == "rule":
+            row.height = 0.7
         else:
             raise ValueError(f"unknown row kind {row.kind!r}")
 
@@ -376,8 +382,13 @@ def draw_rows(
     footnotes: Sequence[str] = (),
     scale_name: str = "",
     extra: dict | None = None,
+    favours: tuple[str, str] | None = None,
 ) -> Figure:
-    """Draw ``rows`` into a new figure (call inside :func:`style.style_context`)."""
+    """Draw ``rows`` into a new figure (call inside :func:`style.style_context`).
+
+    ``favours``: labels under the axis, left and right of ``ref`` (as R meta's
+    ``label.left``/``label.right``), for axes where the direction matters.
+    """
     if not rows:
         raise ValueError(f"{kind}: nothing to draw")
     width = FIG_WIDTH
@@ -405,7 +416,8 @@ def draw_rows(
         foot_lines.extend(wrap(note, width - 2 * MARGIN, FOOT_FONT))
     top = 0.1 + 0.2 * len(title_lines) + (0.05 if title_lines else 0) + 0.15 * len(subtitle_lines) + 0.3
     body = total * ROW_IN
-    bottom = 0.5 + 0.13 * len(foot_lines) + (0.06 if foot_lines else 0)
+    favours_band = 0.2 if favours else 0.0
+    bottom = 0.5 + favours_band + FOOT_LINE * len(foot_lines) + (0.06 if foot_lines else 0)
     height = top + body + bottom
 
     fig = new_figure(width, height)
@@ -467,7 +479,7 @@ def draw_rows(
     if ref is not None and xlim[0] < ref < xlim[1]:
         run_start = None
         for i, row in enumerate(rows + [Row("end")]):
-            is_data = row.kind in ("study", "pooled")
+            is_data = row.kind in ("study", "pooled", "pi")
             if is_data and run_start is None:
                 run_start = centres[i] - row.height / 2.0
             if not is_data and run_start is not None:
@@ -487,8 +499,13 @@ def draw_rows(
             continue
         if row.kind == "spacer":
             continue
+        if row.kind == "rule":
+            fig.add_artist(Line2D([fx(MARGIN), fx(width - MARGIN)], [y, y], transform=trans, color=GREY, lw=0.8,
+                                  gid="block-rule", clip_on=False))
+            continue
         put(fx(MARGIN + INDENT), y, row.label, ha="left", linespacing=1.05,
-            weight="bold" if row.kind == "pooled" else "normal")
+            weight="bold" if row.kind == "pooled" else "normal",
+            style="italic" if row.kind == "pi" else "normal")
         for column, edge, text in zip(left_columns, left_edges, row.cells):
             anchor = edge + column.width if column.align == "right" else edge
             put(fx(anchor), y, text, ha=column.align)
@@ -496,6 +513,10 @@ def draw_rows(
             anchor = edge + column.width if column.align == "right" else edge
             put(fx(anchor), y, text, ha=column.align, weight="bold" if row.kind == "pooled" else "normal")
         inside = finite(row.estimate) and xlim[0] <= row.estimate <= xlim[1]
+        if row.kind == "pi":
+            _segment(ax, row.pi_lower, row.pi_upper, y, xlim, colour=PI_COLOUR, lw=1.3, gid="pi", zorder=1.6)
+            _caps(ax, row.pi_lower, row.pi_upper, y, xlim, colour=PI_COLOUR, gid="pi-cap")
+            continue
         if row.kind == "study":
             _segment(ax, row.lower, row.upper, y, xlim, colour=INK, lw=0.9, gid="ci")
             if inside:
@@ -515,11 +536,27 @@ def draw_rows(
                     Polygon([(lo, y), (est, y - half), (hi, y), (est, y + half)], closed=True,
                             fc=row.colour, ec=row.colour, lw=0.5, zorder=3, gid="diamond")
                 )
+                # a diamond cut off by the axis gets an arrowhead where it leaves, as a CI line
+                for cut, edge, marker in ((row.lower < xlim[0], xlim[0], "<"), (row.upper > xlim[1], xlim[1], ">")):
+                    if cut:
+                        ax.add_line(Line2D([edge], [y], marker=marker, ms=5, color=row.colour, ls="none",
+                                           gid="diamond-clipped", zorder=3, clip_on=False))
             elif inside:
                 ax.add_line(Line2D([row.estimate], [y], marker="D", ms=6, color=row.colour, ls="none", zorder=3, gid="diamond"))
 
-    y_in = 0.05 + 0.13 * (len(foot_lines) - 1)
+    if favours:
+        # under the axis label, each side of the reference line, pointing away from it
+        at = ref if ref is not None and xlim[0] < ref < xlim[1] else math.sqrt(xlim[0] * xlim[1])
+        y_fav = fy(bottom - 0.58)
+        for side, text, ha, dx in ((0, "← " + favours[0], "right", -4), (1, favours[1] + " →", "left", 4)):
+            shift = transforms.ScaledTranslation(dx / 72.0, 0, fig.dpi_scale_trans)
+            fig.text(at, y_fav, text, transform=transforms.blended_transform_factory(ax.transData, fig.transFigure)
+                     + shift, fontsize=NOTE_FONT, ha=ha, va="bottom", color=INK,
+                     gid="favours-left" if side == 0 else "favours-right")
+        layout.extra["favours"] = tuple(favours)
+
+    y_in = 0.05 + FOOT_LINE * (len(foot_lines) - 1)
     for line in foot_lines:
         fig.text(fx(MARGIN), fy(y_in), line, fontsize=FOOT_FONT, color=SUBTLE, va="bottom", ha="left")
-        y_in -= 0.13
+        y_in -= FOOT_LINE
     return attach_layout(fig, layout)

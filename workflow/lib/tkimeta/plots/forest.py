@@ -28,6 +28,7 @@ from ..vocab import (
     CONTRAST_WORSE_ABOVE_ONE,
     SCALES,
     SUBGROUP_DISPLAY_ORDER,
+    OVERALL,
     method_abbreviation,
     method_description,
     outcome_label,
@@ -36,6 +37,7 @@ from ..vocab import (
 )
 from ._table import (
     DIAMOND_COLOUR,
+    PI_COLOUR,
     POINT_COLOUR,
     Column,
     Row,
@@ -51,10 +53,22 @@ from ._table import (
     require_frame,
     to_float,
 )
+from ..stats.prediction import PI_METHODS
 from .style import style_context
 
 #: Methods whose study weights are inverse-variance weights (the GLMM has none).
-IV_WEIGHT_METHODS = ("reml_hksj", "reml", "dl", "ft_reml")
+IV_WEIGHT_METHODS = ("reml_hksj", "reml", "dl", "ft_reml", "ce")
+#: The weights in study_estimates.csv are those of the REML model (pooling/analysis.py):
+#: shown, so named, only when the diamonds come from a REML model.
+REML_WEIGHT_METHODS = ("reml_hksj", "reml")
+#: Above this many study rows a forest plot shows the pooled rows only, each with a note
+#: saying how many studies it holds (the figure stays legible and its file small).
+MAX_STUDY_ROWS = 40
+#: A prediction interval "says nothing" when it covers this much of 0-100% (proportions)
+#: or spans this factor from its lower to its upper end (log scales): it is then left out,
+#: with a note giving its bounds.
+PI_UNINFORMATIVE_PROPORTION = 0.9
+PI_UNINFORMATIVE_RATIO = 100.0
 
 __all__ = [
     "forest_plot",
@@ -86,20 +100,63 @@ def infer_scale(outcome: str, declared=None) -> str:
     raise ValueError(f"cannot tell the scale of outcome {name!r}; pass scale='proportion'|'months'|'ratio'")
 
 
+def _contrast(outcome: str) -> str | None:
+    match = re.match(r"^(HR|RoM|OR)_", str(outcome))
+    return match.group(1) if match else None
+
+
 def axis_label(scale: str, outcome: str = "", ci_level: float = 0.95) -> str:
     if scale == "proportion":
         return "Proportion (%)"
     if scale == "months":
         return "Median (months, log scale)"
-    match = re.match(r"^(HR|RoM|OR)_", str(outcome))
-    if not match:
+    measure = _contrast(outcome)
+    if measure is None:
         return "Ratio (log scale)"
-    name = CONTRAST_MEASURES[match.group(1)]
-    worse = "> 1" if CONTRAST_WORSE_ABOVE_ONE[match.group(1)] else "< 1"
-    return f"{name} (log scale); {worse} favours no liver metastasis"
+    return f"{CONTRAST_MEASURES[measure]}, liver metastasis vs none (log scale)"
 
 
-def heterogeneity_text(row: Mapping, scale: str, ci_level: float = 0.95) -> str:
+def favours_labels(outcome: str) -> tuple[str, str] | None:
+    """What each side of 1 means for a liver-metastasis contrast (R meta's label.left /
+    label.right); None where direction does not apply (rates, medians)."""
+    measure = _contrast(outcome)
+    if measure is None or not str(outcome).endswith("_liver"):
+        return None
+    if CONTRAST_WORSE_ABOVE_ONE[measure]:
+        return "better with liver metastases", "worse with liver metastases"
+    return "worse with liver metastases", "better with liver metastases"
+
+
+def estimate_header(scale: str, outcome: str, ci_level: float = 0.95) -> str:
+    """The estimate column's header names the measure: %, median (months), HR, ..."""
+    level = f"{ci_level * 100:.0f}% CI"
+    if scale == "proportion":
+        return f"% [{level}]"
+    if scale == "months":
+        return f"Median, mo [{level}]"
+    measure = _contrast(outcome)
+    return f"{measure or 'Ratio'} [{level}]"
+
+
+def pi_label(method: str | None, pi_method: str | None) -> str:
+    """'Prediction interval (t, k − 1 df)': the row label names the interval's form."""
+    if pi_method == "hts":
+        return "Prediction interval (t, k − 2 df)"
+    if method == "reml_hksj":
+        return "Prediction interval (t, k − 1 df)"
+    return "Prediction interval (normal)"
+
+
+def pi_says_nothing(lower: float, upper: float, scale: str) -> bool:
+    """True when a prediction interval spans nearly the whole axis (see the constants)."""
+    if not finite(lower, upper):
+        return True
+    if scale == "proportion":
+        return upper - lower >= PI_UNINFORMATIVE_PROPORTION
+    return lower <= 0 or upper / lower >= PI_UNINFORMATIVE_RATIO
+
+
+def heterogeneity_text(row: Mapping, scale: str, ci_level: float = 0.95, with_pi: bool = True) -> str:
     """'Heterogeneity: k = 3, I² = 45%, τ² = 0.12, Q = 3.61 (p = 0.164)' (+ k = 2 flag, PI)."""
     k = to_float(row.get("k"))
     parts = []
@@ -118,7 +175,7 @@ def heterogeneity_text(row: Mapping, scale: str, ci_level: float = 0.95) -> str:
     if finite(k) and int(k) == 2:
         text += "; k = 2: τ² poorly estimated"
     lo, hi = to_float(row.get("pi_lower")), to_float(row.get("pi_upper"))
-    if finite(lo, hi):
+    if with_pi and finite(lo, hi):
         if scale == "proportion":
             text += f"; {ci_level * 100:.0f}% prediction interval {100 * lo:.1f}% to {100 * hi:.1f}%"
         else:
@@ -196,7 +253,13 @@ def _subgroup_test_text(subgroup_test, outcome: str, analysis, method) -> str | 
     if not finite(q):
         return None
     df_text = f"{int(df)}" if finite(df) and float(df).is_integer() else fmt_sig(df)
-    return f"Test for subgroup differences: Q = {q:.2f}, df = {df_text}, p {fmt_p(p)}"
+    text = f"Test for subgroup differences: Q = {q:.2f}, df = {df_text}, p {fmt_p(p)}"
+    f, df1, df2, fp = (to_float(record.get(c)) for c in ("knha_f", "knha_df1", "knha_df2", "knha_p"))
+    if finite(f, df1, df2):
+        # the diamonds use HKSJ: the meta-regression F-test is the test on the same basis
+        text += (f" (Wald); F = {f:.2f}, df = {int(df1)}, {int(df2)}, p {fmt_p(fp)} "
+                 "(meta-regression, Knapp-Hartung)")
+    return text
 
 
 def _subgroups(study: pd.DataFrame, pooled: pd.DataFrame, subgroups) -> list[str]:
@@ -231,16 +294,26 @@ def forest_plot(
     study_labels: Mapping[str, str] | None = None,
     xlim: tuple[float, float] | None = None,
     ci_level: float = 0.95,
+    pi_method: str | None = None,
+    max_study_rows: int = MAX_STUDY_ROWS,
 ) -> Figure:
-    """Forest plot of one outcome, one block per subgroup (liver_met, no_liver_met, all).
+    """Forest plot of one outcome, one block per subgroup (liver_met, no_liver_met, all),
+    drawn to the conventions of R meta's ``forest()``.
 
-    Each block: a header, one row per study (square sized by weight, CI line, events/N,
-    estimate [CI], weight), then the pooled diamond with its prediction interval as a
-    thin bar (when ``pi_lower``/``pi_upper`` are given) and a heterogeneity line (k, I²,
-    τ², Q p; k = 2 is flagged as poorly estimating τ²). A pooled row with k = 1 or
-    ``pooled`` false gets no diamond but the note "single study, not pooled". The
-    subgroup-difference test, when given, is the last line. Ratios are drawn on a log
-    axis with a reference line at 1.
+    Each block: a header, one row per study (square, CI line, events/N or N, estimate
+    [CI], and the REML weight when the diamonds come from a REML model: the GLMM
+    defines no study weights), then the pooled diamond, the prediction interval on its
+    own row with its form named (``pi_method``: ``metafor`` or ``hts``; left out, with a
+    note, when it spans nearly the whole axis) and a heterogeneity line (k, I², τ², Q p;
+    k = 2 is flagged as poorly estimating τ²). A pooled row with k = 1 or ``pooled``
+    false gets no diamond but the note "single study, not pooled". When the overall
+    block holds studies that also feed a subgroup block, a rule and a note set it apart.
+    The subgroup-difference test, when given, is the last line. Proportions read in
+    percent; medians and ratios on a log axis (ratios with a reference line at 1 and
+    labels saying which side is better); intervals cut off by the axis end in arrows.
+
+    More than ``max_study_rows`` study rows: the study rows are left out and each block
+    shows its pooled rows with a note of how many studies it holds.
 
     ``outcome``: which outcome to draw when the frames hold several. ``method``: which
     pooling method to show when ``pooled_rows`` holds several (required then).
@@ -249,6 +322,8 @@ def forest_plot(
     Returns a Figure; ``tkimeta.plots.get_layout(fig)`` lists the rows drawn.
     """
     who = "forest_plot"
+    if pi_method is not None and pi_method not in PI_METHODS:
+        raise ValueError(f"{who}: unknown pi_method {pi_method!r}; use one of {', '.join(PI_METHODS)}")
     study = numeric(require_frame(study_rows, "study_rows", STUDY_COLUMNS, who), NUMERIC)
     pooled = numeric(require_frame(pooled_rows, "pooled_rows", POOLED_COLUMNS, who), NUMERIC)
     outcome = _select_outcome(study, pooled, outcome)
@@ -277,23 +352,31 @@ def forest_plot(
         labels = pooled["label"].dropna().astype(str).unique() if "label" in pooled.columns else []
         title = labels[0] if len(labels) == 1 and labels[0].strip() else outcome_label(outcome)
 
+    aggregated = len(study) > max_study_rows
     has_counts = "n" in study.columns and study["n"].notna().any()
     show_events = scale == "proportion" and has_counts and "events" in study.columns and study["events"].notna().any()
     # Study weights exist only for an inverse-variance model (metafor defines none for the
-    # GLMM): shown, and named, only when the diamonds come from such a model.
-    has_weight = ("weight" in study.columns and study["weight"].notna().any()
-                  and chosen_method in IV_WEIGHT_METHODS)
-    left = [Column("Events/N" if show_events else "N", 0.6)] if has_counts else []
-    right = [Column(f"Estimate [{ci_level * 100:.0f}% CI]", 1.3)]
+    # GLMM), and the weights at hand are the REML model's: shown, and named, only when the
+    # diamonds come from a REML model.
+    has_weight = (not aggregated and "weight" in study.columns and study["weight"].notna().any()
+                  and chosen_method in REML_WEIGHT_METHODS)
+    left = [Column("Events/N" if show_events else "N", 0.65)] if has_counts else []
+    right = [Column(estimate_header(scale, outcome, ci_level), 1.35)]
     if has_weight:
-        right.append(Column("IV weight", 0.6))
+        right.append(Column("Weight", 0.55))
     sizes = _marker_sizes(study["weight"]) if has_weight else pd.Series(5.0, index=study.index)
 
     if scale == "proportion":
         def fmt_ci(est, lo, hi, digits):  # noqa: F811 - proportions read in percent, as in the text
             return _fmt_ci(*(100 * x if finite(x) else x for x in (est, lo, hi)), 1)
+
+        def fmt_bounds(lo, hi):
+            return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
     else:
         fmt_ci = _fmt_ci
+
+        def fmt_bounds(lo, hi):
+            return f"[{fmt_num(lo, digits)}, {fmt_num(hi, digits)}]"
 
     def count_cell(events, n) -> str:
         if not has_counts:
@@ -312,25 +395,41 @@ def forest_plot(
             return record["label"]
         return sid
 
+    order = _subgroups(study, pooled, subgroups)
+    # The overall block shares studies with the subgroup blocks (halves of the same
+    # studies): it is set apart by a rule and says so, so nobody reads it as a third group.
+    ids = {g: set(study.loc[study["subgroup"].astype(str) == g, "study_id"].astype(str)) for g in order}
+    others = set().union(*(ids[g] for g in order if g != OVERALL)) if len(order) > 1 else set()
+    shared_overall = OVERALL in ids and bool(ids[OVERALL] & others)
+
     rows: list[Row] = []
     values: list[float] = []
     any_pi = False
-    for subgroup in _subgroups(study, pooled, subgroups):
+    hidden_pi = False
+    for subgroup in order:
         block = study[study["subgroup"].astype(str) == subgroup]
         prow = pooled[pooled["subgroup"].astype(str) == subgroup]
         if rows:
-            rows.append(Row("spacer"))
+            rows.append(Row("rule") if subgroup == OVERALL and shared_overall else Row("spacer"))
         rows.append(Row("header", subgroup_label(subgroup), group=subgroup))
-        for index, record in block.iterrows():
-            est, lo, hi = (to_float(record[c]) for c in ("estimate", "ci_lower", "ci_upper"))
-            values += [est, lo, hi]
-            rows.append(Row(
-                "study", study_label(record), group=subgroup,
-                cells=(count_cell(record.get("events"), record.get("n")),) if left else (),
-                right=(fmt_ci(est, lo, hi, digits),) + ((f"{to_float(record['weight']):.1f}%"
-                       if finite(to_float(record["weight"])) else "",) if has_weight else ()),
-                estimate=est, lower=lo, upper=hi, size=float(sizes.loc[index]), marker="s", colour=POINT_COLOUR,
-            ))
+        if subgroup == OVERALL and shared_overall:
+            rows.append(Row("note", "Includes the patients of the subgroups above: not an independent group",
+                            group=subgroup))
+        if aggregated:
+            rows.append(Row("note", f"{len(block)} studies, not drawn one by one", group=subgroup))
+        else:
+            for index, record in block.iterrows():
+                est, lo, hi = (to_float(record[c]) for c in ("estimate", "ci_lower", "ci_upper"))
+                values += [est, lo, hi]
+                rows.append(Row(
+                    "study", study_label(record), group=subgroup,
+                    cells=(count_cell(record.get("events"), record.get("n")),) if left else (),
+                    # a study alone in its block is not pooled there: no weight to show
+                    right=(fmt_ci(est, lo, hi, digits),) + ((f"{to_float(record['weight']):.1f}%"
+                           if finite(to_float(record["weight"])) and len(block) > 1 else "",)
+                           if has_weight else ()),
+                    estimate=est, lower=lo, upper=hi, size=float(sizes.loc[index]), marker="s", colour=POINT_COLOUR,
+                ))
         if prow.empty:
             continue
         record = prow.iloc[0].to_dict()
@@ -339,7 +438,7 @@ def forest_plot(
         flag = as_bool(record.get("pooled"))
         single = (finite(k) and int(k) <= 1) or flag is False
         if single:
-            if block.empty and finite(est):
+            if (block.empty or aggregated) and finite(est):
                 values += [est, lo, hi]
                 rows.append(Row(
                     "study", "Single study", group=subgroup,
@@ -350,8 +449,6 @@ def forest_plot(
             rows.append(Row("note", f"k = {int(k) if finite(k) else '?'}: {why}", group=subgroup))
             continue
         values += [est, lo, hi]
-        pi_lo, pi_hi = to_float(record.get("pi_lower")), to_float(record.get("pi_upper"))
-        any_pi = any_pi or finite(pi_lo, pi_hi)
         totals = ("",)
         if left and not block.empty:
             n_sum = block["n"].sum(min_count=len(block)) if "n" in block else math.nan
@@ -362,9 +459,22 @@ def forest_plot(
             "pooled", "Pooled" + (f" ({method_abbreviation(method_name)})" if method_name else ""),
             group=subgroup, cells=totals if left else (),
             right=(fmt_ci(est, lo, hi, digits),) + (("",) if has_weight else ()),
-            estimate=est, lower=lo, upper=hi, pi_lower=pi_lo, pi_upper=pi_hi, colour=DIAMOND_COLOUR,
+            estimate=est, lower=lo, upper=hi, colour=DIAMOND_COLOUR,
         ))
-        rows.append(Row("note", heterogeneity_text(record, scale, ci_level), group=subgroup))
+        pi_lo, pi_hi = to_float(record.get("pi_lower")), to_float(record.get("pi_upper"))
+        if finite(pi_lo, pi_hi):
+            if pi_says_nothing(pi_lo, pi_hi, scale):
+                hidden_pi = True
+                rows.append(Row("note", f"Prediction interval not shown: {fmt_bounds(pi_lo, pi_hi)} spans "
+                                        "nearly the whole axis", group=subgroup))
+            else:
+                any_pi = True
+                values += [pi_lo, pi_hi]
+                rows.append(Row("pi", pi_label(method_name, pi_method), group=subgroup,
+                                cells=("",) if left else (),
+                                right=(fmt_bounds(pi_lo, pi_hi),) + (("",) if has_weight else ()),
+                                pi_lower=pi_lo, pi_upper=pi_hi, colour=PI_COLOUR))
+        rows.append(Row("note", heterogeneity_text(record, scale, ci_level, with_pi=False), group=subgroup))
 
     test_text = _subgroup_test_text(subgroup_test, outcome, analysis, chosen_method)
     if test_text:
@@ -384,23 +494,37 @@ def forest_plot(
 
     level = f"{ci_level * 100:.0f}%"
     any_diamond = any(row.kind == "pooled" for row in rows)
-    foot = [f"Squares: study estimates with {level} CI" + (", area proportional to weight" if has_weight else "")
-            + (f"; diamonds: random-effects estimates with {level} CI" if any_diamond else "")
-            + (f"; vermillion bars: {level} prediction intervals" if any_pi else "") + "."]
+    common = chosen_method == "ce"
+    model = "common-effect" if common else "random-effects"
+    legend = [] if aggregated else [f"Squares: study estimates with {level} CI"
+                                    + (", area proportional to weight" if has_weight else ", all of one size")]
+    if any_diamond:
+        legend.append(f"diamonds: {model} estimates with {level} CI")
+    if any_pi:
+        legend.append(f"vermillion bars: {level} prediction intervals")
+    legend.append("arrows: an interval continues beyond the axis")
+    foot = ["; ".join(legend)[0].upper() + "; ".join(legend)[1:] + "."]
+    if aggregated:
+        foot.append(f"More than {max_study_rows} study rows: each block shows its pooled estimate only; every "
+                    "study's estimate is in results/pooled/study_estimates.csv.")
     if chosen_method and any_diamond:
-        foot.append(f"Pooled ({method_abbreviation(chosen_method)}): random-effects model, "
+        foot.append(f"Pooled ({method_abbreviation(chosen_method)}): {model} model, "
                     f"{method_description(chosen_method)}.")
+    if any_pi or hidden_pi:
+        foot.append(f"Prediction interval: {_pi_footnote(chosen_method, pi_method)}; left out when it "
+                    "spans nearly the whole axis.")
     if has_weight:
-        foot.append(f"IV weight: inverse-variance weight of the {method_abbreviation(chosen_method)} model.")
-    elif chosen_method and chosen_method not in IV_WEIGHT_METHODS and any_diamond:
+        foot.append(f"Weight: inverse-variance weight of the REML model ({method_abbreviation(chosen_method)}).")
+    elif chosen_method and chosen_method not in IV_WEIGHT_METHODS and any_diamond and not aggregated:
         foot.append(f"No study weights: the {method_abbreviation(chosen_method)} model defines none.")
     with style_context():
         fig = draw_rows(
             rows, kind="forest", label_header="Study", left_columns=left, right_columns=right,
             xscale=xscale, xlim=limits, xticks=ticks, xlabel=axis_label(scale, outcome, ci_level), ref=ref,
-            title=title, footnotes=foot, scale_name=scale,
+            title=title, footnotes=foot, scale_name=scale, favours=favours_labels(outcome),
             extra={"outcome": outcome, "method": chosen_method, "subgroup_test": test_text,
-                   "weights_shown": has_weight},
+                   "weights_shown": has_weight, "aggregated": aggregated, "shared_overall": shared_overall,
+                   "pi_method": pi_method or "metafor"},
         )
         if scale == "proportion":
             from matplotlib.ticker import FuncFormatter
@@ -409,3 +533,11 @@ def forest_plot(
                 if tuple(round(x, 6) for x in ax.get_xlim()) == (0.0, 1.0):
                     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.0f}%"))
         return fig
+
+
+def _pi_footnote(method: str | None, pi_method: str | None) -> str:
+    if pi_method == "hts":
+        return "t distribution with k − 2 df (Higgins-Thompson-Spiegelhalter 2009, as R meta)"
+    if method == "reml_hksj":
+        return "t distribution with k − 1 df, as metafor's predict() after Hartung-Knapp"
+    return "normal quantiles, as metafor's predict()"

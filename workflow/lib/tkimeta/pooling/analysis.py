@@ -19,6 +19,12 @@ Method names (config.yaml; labels in :mod:`tkimeta.vocab`):
 ``ft_reml``
     Freeman-Tukey double arcsine, REML, back-transformed with the harmonic mean of the
     study sizes (Miller 1978); for comparison with older literature only.
+``ce``
+    inverse variance, common (fixed) effect, Wald CI (``rma(method="EE")``; no tau^2,
+    no prediction interval).
+
+Prediction intervals take the form ``pi_method`` names (:mod:`tkimeta.stats.prediction`):
+``metafor`` (as ``predict()``, the default) or ``hts`` (t with k - 2 df, as R meta).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import pandas as pd
 from ..stats import distributions as D
 from ..stats import proportions as prop
 from ..stats.glmm import glmm_logit, leave_one_out_starts
+from ..stats.prediction import hts_interval
 from ..stats.rma import rma, subgroup_moderator_test
 from .usable import is_left_out
 from ..vocab import (CRC_ONLY, LEAVE_ONE_OUT, LEAVE_ONE_OUT_PREFIX, LIVER_SUBGROUPS, OVERALL, PRIMARY,
@@ -51,7 +58,7 @@ SUBGROUP_COLUMNS = [
     "knha_f", "knha_df1", "knha_df2", "knha_p", "comparison", "note",
 ]
 
-_IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z")}
+_IV_METHODS = {"reml_hksj": ("REML", "knha"), "reml": ("REML", "z"), "dl": ("DL", "z"), "ce": ("FE", "z")}
 
 
 def scale_of(family: str, outcome: str) -> str:
@@ -117,18 +124,20 @@ class StudyArrays:
 
 
 def pool(rows: pd.DataFrame, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7,
-         tau2_ci: bool = True) -> dict:
+         tau2_ci: bool = True, pi_method: str = "metafor") -> dict:
     """Pool one set of studies with one method; returns the natural-scale summary.
 
     ``rows`` are input rows of one outcome and subgroup (``events``/``n`` for
     proportions, ``yi``/``sei`` otherwise). ``tau2_ci=False`` leaves out the Q-profile
-    interval of tau^2 (NaN), for callers that do not report it.
+    interval of tau^2 (NaN), for callers that do not report it. ``pi_method``: the
+    prediction-interval form, ``metafor`` or ``hts``.
     """
-    return pool_arrays(StudyArrays.of(rows, family), family, method, level, min_k_pi, nagq, tau2_ci=tau2_ci)
+    return pool_arrays(StudyArrays.of(rows, family), family, method, level, min_k_pi, nagq, tau2_ci=tau2_ci,
+                       pi_method=pi_method)
 
 
 def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k_pi: int, nagq: int = 7,
-                start=None, tau2_ci: bool = True) -> dict:
+                start=None, tau2_ci: bool = True, pi_method: str = "metafor") -> dict:
     """:func:`pool` on :class:`StudyArrays`; ``start`` is passed to the GLMM fit (a
     leave-one-out start, :func:`tkimeta.stats.glmm.leave_one_out_starts`)."""
     k = len(data)
@@ -160,6 +169,8 @@ def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k
                                f"likelihood-ratio Q = {fit.qe_lrt:.2f} (p = {fit.qe_lrt_pvalue:.3g})")
             if k >= min_k_pi:
                 out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
+                if pi_method == "hts":  # the GLMM's SE is already the unscaled (Wald) one
+                    _use_hts(out, fit.estimate, fit.se, fit.tau2, k, level, back)
             return out
         if method == "ft_reml":
             yi, vi = data.double_arcsine
@@ -169,6 +180,8 @@ def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k
             _heterogeneity(out, fit)
             if k >= min_k_pi:
                 out.update(pi_lower=to_p(fit.pi_lower), pi_upper=to_p(fit.pi_upper))
+                if pi_method == "hts":
+                    _use_hts(out, fit.estimate, fit.se, fit.tau2, k, level, to_p)
             out["weights"] = fit.weights
             return out
         yi, vi = data.logit
@@ -181,12 +194,23 @@ def pool_arrays(data: StudyArrays, family: str, method: str, level: float, min_k
             return out
     tau_method, test = _IV_METHODS[method]
     fit = rma(yi, vi, method=tau_method, test=test, level=level, tau2_ci=tau2_ci)
+    if tau_method == "FE":
+        out["note"] = "common effect: tau^2 fixed at 0, so no prediction interval"
     out.update(estimate=float(back(fit.estimate)), ci_lower=float(back(fit.ci_lower)), ci_upper=float(back(fit.ci_upper)))
     _heterogeneity(out, fit)
     if k >= min_k_pi:
         out.update(pi_lower=float(back(fit.pi_lower)), pi_upper=float(back(fit.pi_upper)))
+        if pi_method == "hts" and tau_method != "FE":  # HTS uses the SE before Hartung-Knapp scaling
+            _use_hts(out, fit.estimate, math.sqrt(1.0 / float(np.sum(1.0 / (vi + fit.tau2)))), fit.tau2, k, level, back)
     out["weights"] = fit.weights
     return out
+
+
+def _use_hts(out: dict, estimate: float, se: float, tau2: float, k: int, level: float, back) -> None:
+    """Replace the prediction interval by the HTS form (t with k - 2 df)."""
+    lower, upper = hts_interval(estimate, se, tau2, k, level)
+    out.update(pi_lower=float(back(lower)) if math.isfinite(lower) else math.nan,
+               pi_upper=float(back(upper)) if math.isfinite(upper) else math.nan)
 
 
 def _heterogeneity(out: dict, fit) -> None:
@@ -293,11 +317,12 @@ def analyses(rows: pd.DataFrame, sensitivity: list[str]) -> list[tuple[str, pd.D
 
 
 def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensitivity: list[str],
-                 level: float, min_k_pi: int, nagq: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                 level: float, min_k_pi: int, nagq: int = 7,
+                 pi_method: str = "metafor") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """All pooled rows, study rows and subgroup tests of one outcome.
 
     ``methods[0]`` is the primary method; sensitivity analyses use it alone, the
-    primary analysis runs every method.
+    primary analysis runs every method. ``pi_method``: the prediction-interval form.
     """
     own = inputs[inputs["outcome"] == outcome]
     left_out = own[is_left_out(own)]  # studies that report the outcome but cannot enter it
@@ -321,7 +346,7 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
                 start = None
                 if method == "glmm" and analysis.startswith(LEAVE_ONE_OUT_PREFIX) and loo_starts is not None:
                     start = loo_starts.get(analysis)
-                result = pool_arrays(subset, family, method, level, min_k_pi, nagq, start=start)
+                result = pool_arrays(subset, family, method, level, min_k_pi, nagq, start=start, pi_method=pi_method)
                 if method == "glmm" and analysis == PRIMARY and "fit" in result and LEAVE_ONE_OUT in sensitivity:
                     loo_starts = _glmm_loo_starts(data, result["fit"])
                 estimate_rows.append(dict(

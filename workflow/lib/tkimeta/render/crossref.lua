@@ -25,6 +25,14 @@ number, as Quarto does.
 
 local NBSP = "\u{00A0}"
 local KINDS = { fig = "Figure", tbl = "Table", sec = "Section" }
+-- Tables of at most this many body rows are kept on one page in the PDF.
+local SHORT_TABLE_ROWS = 16
+
+local function table_rows(tbl)
+  local n = 0
+  for _, body in ipairs(tbl.bodies) do n = n + #body.body end
+  return n
+end
 
 local errors = {}
 local function report(kind, msg)
@@ -212,6 +220,12 @@ function Pandoc(doc)
         n_tbl = n_tbl + 1
         register(id, "tbl", tostring(n_tbl))
         tbl.caption = prefix_caption(tbl.caption, "Table" .. NBSP .. n_tbl)
+      end
+      if FORMAT == "typst" and table_rows(tbl) <= SHORT_TABLE_ROWS then
+        -- a short table moves to the next page whole rather than leave its caption
+        -- (and header row) alone at the foot of a page
+        return pandoc.Blocks({ pandoc.RawBlock("typst", "#block(breakable: false)["), tbl,
+                               pandoc.RawBlock("typst", "]") })
       end
       return tbl
     end,

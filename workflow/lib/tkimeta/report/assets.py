@@ -25,6 +25,7 @@ from ..vocab import (
     PRIMARY,
     SUBGROUPS,
     analysis_label,
+    cancer_label,
     method_abbreviation,
     method_label,
     outcome_label,
@@ -346,25 +347,75 @@ def pooled_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], ou
     return pd.DataFrame(rows)
 
 
-def methods_table(estimates: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Each pooled outcome (all patients) under every method of the primary analysis."""
+def methods_table(estimates: pd.DataFrame, outcomes: list[str],
+                  primary_methods: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Each pooled outcome (all patients) under every method of the primary analysis, the
+    primary method first (for ratios: REML + HKSJ, DerSimonian-Laird, common effect), with
+    the scale its tau² is estimated on."""
     rows = []
     for outcome in outcomes:
         own = estimates[(estimates["outcome"] == outcome) & (estimates["subgroup"] == OVERALL)
                         & (estimates["analysis"] == PRIMARY) & (estimates["k"] > 1)]
+        primary = (primary_methods or {}).get(outcome)
+        own = own.assign(_first=own["method"] != primary).sort_values("_first", kind="stable")
         for row in own.to_dict("records"):
-            rows.append({"Outcome": outcome_label(outcome), "Method": method_label(row["method"]),
+            common = row["method"] == "ce"
+            rows.append({"Outcome": outcome_label(outcome),
+                         "Method": method_label(row["method"]) + (" (primary)" if row["method"] == primary else ""),
                          "k": int(row["k"]), "Estimate (95% CI)": estimate_text(row).replace(" (95% CI ", " ("),
-                         "tau²": "NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}",
+                         "tau²": "0 (fixed)" if common else ("NA" if math.isnan(row["tau2"]) else f"{row['tau2']:.3f}"),
                          "tau² scale": tau2_scale(row["scale"], row["method"])})
     return pd.DataFrame(rows)
 
 
 def tau2_scale(scale: str, method: str) -> str:
-    """The scale tau² is estimated on: logit or Freeman-Tukey for proportions, log otherwise."""
+    """The scale tau² is estimated on: logit or Freeman-Tukey for proportions, log otherwise
+    (none for the common-effect model, which has no tau²)."""
+    if method == "ce":
+        return "none (common effect)"
     if scale == "proportion":
         return "Freeman-Tukey" if method == "ft_reml" else "logit"
     return "log"
+
+
+def tumour_type_table(estimates: pd.DataFrame, inputs: pd.DataFrame, primary_methods: Mapping[str, str],
+                      outcomes: list[str], config: Mapping) -> pd.DataFrame:
+    """Results by tumour type for each outcome pooled across more than one type (all
+    patients, primary method): a type with several studies as its own pooled analysis
+    where one exists (colorectal only), a type with one study as that study printed it,
+    then all types pooled. Outcomes from one tumour type only are left out."""
+    cancer = {s: c["cancer"] for s, c in config["studies"].items()}
+    usable = usable_inputs(inputs)
+    rows = []
+    for outcome in outcomes:
+        method = primary_methods.get(outcome)
+        overall = _estimate(estimates, outcome, method=method)
+        if overall is None or int(overall["k"]) < 2:
+            continue
+        studies = str(overall["studies"]).split(";")
+        types = list(dict.fromkeys(cancer.get(s, "unknown") for s in studies))
+        if len(types) < 2:
+            continue
+        scale = overall["scale"]
+        for kind in types:
+            members = [s for s in studies if cancer.get(s) == kind]
+            if len(members) == 1:
+                own = usable[(usable["outcome"] == outcome) & (usable["subgroup"] == OVERALL)
+                             & (usable["study_id"] == members[0])]
+                text = printed_estimate_text(own.iloc[0].to_dict(), scale) if len(own) else "NA"
+                how = "single study, as printed"
+            else:
+                pooled = _estimate(estimates, outcome, analysis=CRC_ONLY, method=method) if kind == "colorectal" else None
+                if pooled is not None and sorted(str(pooled["studies"]).split(";")) == sorted(members):
+                    text, how = estimate_text(pooled).replace(" (95% CI ", " ("), method_label(method)
+                else:
+                    text, how = "not pooled separately", ""
+            rows.append({"Outcome": outcome_label(outcome), "Tumour type": cancer_label(kind),
+                         "k": len(members), "Estimate (95% CI)": text, "Method": how})
+        rows.append({"Outcome": outcome_label(outcome), "Tumour type": "all types pooled", "k": int(overall["k"]),
+                     "Estimate (95% CI)": estimate_text(overall).replace(" (95% CI ", " ("),
+                     "Method": method_label(method)})
+    return pd.DataFrame(rows)
 
 
 def sensitivity_table(estimates: pd.DataFrame, primary_methods: Mapping[str, str], outcomes: list[str]) -> pd.DataFrame:
@@ -506,9 +557,39 @@ def denominator_table(rows: list[dict], primary_convention: str) -> pd.DataFrame
     } for r in rows])
 
 
-def ae_definitions_table(characteristics: pd.DataFrame, config: Mapping) -> pd.DataFrame:
+GRADE_BAND_LABELS = {"any": "any", "1_2": "1-2", "3plus": "≥ 3", "3_4": "3-4", "3_5": "3-5"}
+
+
+def grade_bands(adverse_events: pd.DataFrame | None, study: str) -> str:
+    """The grade bands a paper prints its adverse events in, from the typed rows."""
+    if adverse_events is None or adverse_events.empty:
+        return NOT_PRINTED
+    bands = adverse_events.loc[adverse_events["study_id"] == study, "grade_band"].astype(str)
+    order = ["any", "1_2", "3plus", "3_4", "3_5", "3", "4", "5"]
+    present = list(dict.fromkeys(bands))
+    present.sort(key=lambda b: order.index(b) if b in order else len(order))
+    return ", ".join(GRADE_BAND_LABELS.get(b, b) for b in present) or NOT_PRINTED
+
+
+def _pooled_band(inputs: pd.DataFrame | None, outcome: str, study: str) -> str:
+    """What a study contributes to a pooled AE outcome: events/N and the band pooled."""
+    if inputs is None:
+        return "NA"
+    own = usable_inputs(inputs)
+    own = own[(own["outcome"] == outcome) & (own["study_id"] == study) & (own["subgroup"] == OVERALL)]
+    if own.empty:
+        return "not pooled"
+    row = own.iloc[0]
+    match = re.search(r"' grade (\w+)", str(row["source"]))  # "'<term as printed>' grade <band>, ..."
+    band = GRADE_BAND_LABELS.get(match.group(1), match.group(1)) if match else "?"
+    return f"{int(row['events'])}/{int(row['n'])} (band {band})"
+
+
+def ae_definitions_table(characteristics: pd.DataFrame, config: Mapping, adverse_events: pd.DataFrame | None = None,
+                         inputs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each pooled study's adverse-event definition as printed: attribution (all-cause or
-    treatment-related) and grading criteria."""
+    treatment-related), grading criteria and the grade bands printed, beside what it
+    contributes to the pooled any-grade and grade >= 3 rates."""
     rows = []
     for study, entry in config["studies"].items():
         if entry["role"] != "single_arm":
@@ -518,6 +599,11 @@ def ae_definitions_table(characteristics: pd.DataFrame, config: Mapping) -> pd.D
         def first(item):
             values = own.loc[own["item"] == item, "value"]
             return str(values.iloc[0]) if len(values) else NOT_PRINTED
-        rows.append({"Study": study, "Adverse events counted": first("ae_attribution"),
-                     "Grading": first("ae_criteria")})
+        row = {"Study": study, "Adverse events counted": first("ae_attribution"), "Grading": first("ae_criteria")}
+        if adverse_events is not None:
+            row["Grade bands printed"] = grade_bands(adverse_events, study)
+        if inputs is not None:
+            row["Any grade pooled"] = _pooled_band(inputs, "AE_any", study)
+            row["Grade ≥ 3 pooled"] = _pooled_band(inputs, "AE_grade3plus", study)
+        rows.append(row)
     return pd.DataFrame(rows)
