@@ -245,13 +245,19 @@ def plot(scale: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     data = series(scale)
-    fig, ax = plt.subplots(figsize=(8, 5.2), dpi=110)
+    # a tkimeta measure and its metafor counterpart share a colour (metafor dashed)
+    colour = {"glmm_logit": "C0", "metafor:rma_glmm": "C0", "metafor:rma_glmm_skiphet": "C9",
+              "rma_reml_knha": "C1", "metafor:rma_reml_knha": "C1",
+              "rma_reml_knha_tau2_ci": "C2", "metafor:rma_reml_knha_confint": "C2",
+              "pool_outcome_4_methods": "C3", "pool_outcome_4_methods_loo": "C4",
+              "pool_outcome_loo_reml_hksj": "C5", "pool_outcome_loo_dl": "C6", "pool_outcome_loo_ft_reml": "C7"}
+    fig, ax = plt.subplots(figsize=(10, 5.2), dpi=110)
     for name, label in LABELS.items():
         if name not in data:
             continue
         ks = sorted(data[name])
         metafor = name.startswith("metafor:")
-        ax.plot(ks, [data[name][k] for k in ks], marker="s" if metafor else "o",
+        ax.plot(ks, [data[name][k] for k in ks], marker="s" if metafor else "o", color=colour.get(name),
                 linestyle="--" if metafor else "-", label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -259,7 +265,7 @@ def plot(scale: dict, path: Path) -> None:
     ax.set_ylabel("wall time (s), median")
     ax.set_title("tkimeta and metafor on the same synthetic data")
     ax.grid(True, which="both", linewidth=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
