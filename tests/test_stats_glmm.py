@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -126,16 +125,17 @@ def test_recovers_parameters_of_a_large_simulated_meta_analysis():
     assert math.sqrt(r.tau2) == pytest.approx(0.5, abs=0.1)
 
 
-def test_thousand_studies_under_two_seconds():
+def test_thousand_studies_with_zero_events_converge():
+    """At k = 1,000, zero-event studies among them, the fit converges near the values the
+    data were drawn from (mean logit -1.5, SD 0.7). Its speed is the benchmark's to
+    measure (benchmarks/scale.py), not a test's."""
     rng = np.random.default_rng(7)
     n = rng.integers(10, 300, 1000)
     x = rng.binomial(n, special.expit(rng.normal(-1.5, 0.7, 1000)))
     x[:20] = 0  # zero-event studies too
-    t0 = time.perf_counter()
     r = glmm_logit(x, n)
-    elapsed = time.perf_counter() - t0
     assert r.converged and r.k == 1000
-    assert elapsed < 2.0, f"GLMM with 1,000 studies took {elapsed:.2f} s"
+    assert abs(r.estimate - (-1.5)) < 0.15 and abs(r.tau2 - 0.49) < 0.2
 
 
 @pytest.mark.parametrize(
