@@ -10,6 +10,7 @@ or :func:`get_layout`) describing what was drawn, for tests and for callers.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,8 +235,12 @@ def fmt_sig(value: float, sig: int = 2) -> str:
 _RENDERER = None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def text_width(text: str, fontsize: float, bold: bool = False, italic: bool = False) -> float:
-    """Width of ``text`` in inches as drawn in DejaVu Sans (measured with Agg)."""
+    """Width of ``text`` in inches as drawn in DejaVu Sans (measured with Agg).
+
+    Kept per text and font: word wrapping measures the same growing lines again and
+    again, and every figure of a job measures the same notes and headers."""
     global _RENDERER
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
