@@ -242,3 +242,22 @@ def test_large_k_shows_pooled_rows_with_study_counts_and_stays_small():
     # at the threshold the studies are still drawn one by one
     few = forest_plot(*many_studies(13))  # 39 study rows
     assert not get_layout(few).extra["aggregated"] and get_layout(few).n_studies == 39
+
+
+def test_large_k_contrasts_show_pooled_rows_only():
+    from tkimeta.plots import contrasts_plot
+
+    rng = np.random.default_rng(3)
+    hr = np.exp(rng.normal(0.4, 0.2, size=300))
+    studies = pd.DataFrame(dict(outcome="HR_PFS_liver", subgroup="all", study_id=[f"s{i:04d}" for i in range(300)],
+                                estimate=hr, ci_lower=hr / 1.8, ci_upper=hr * 1.8))
+    pooled = pd.DataFrame([dict(outcome="HR_PFS_liver", subgroup="all", analysis="primary", method="reml_hksj",
+                                k=300.0, estimate=1.5, ci_lower=1.4, ci_upper=1.6, pi_lower=0.9, pi_upper=2.4,
+                                tau2=0.04, i2=30.0, q=400.0, q_pvalue=0.0, pooled=True)])
+    fig = contrasts_plot(studies, pooled, outcomes=["HR_PFS_liver"], method="reml_hksj")
+    layout = get_layout(fig)
+    assert layout.n_studies == 0 and layout.n_diamonds == 1
+    assert any("300 studies, not drawn one by one" in n for n in layout.notes)
+    assert fig.get_figheight() < 6.0
+    few = contrasts_plot(studies.head(12), pooled, outcomes=["HR_PFS_liver"], method="reml_hksj")
+    assert get_layout(few).n_studies == 12

@@ -44,7 +44,7 @@ from ._table import (
     require_frame,
     to_float,
 )
-from .forest import NUMERIC, heterogeneity_text, select_pooled
+from .forest import MAX_STUDY_ROWS, NUMERIC, heterogeneity_text, select_pooled
 from .style import STUDY_COLOURS, STUDY_MARKERS, style_context
 
 __all__ = ["contrasts_plot", "CONTRAST_PATTERN", "DEFAULT_DIRECTION_NOTE"]
@@ -74,6 +74,7 @@ def contrasts_plot(
     study_labels: Mapping[str, str] | None = None,
     xlim: tuple[float, float] | None = None,
     ci_level: float = 0.95,
+    max_study_rows: int = MAX_STUDY_ROWS,
 ) -> Figure:
     """All liver-metastasis contrasts (HR, ratio of medians, odds ratio) on one log axis.
 
@@ -82,7 +83,9 @@ def contrasts_plot(
     prediction interval when k >= 2 plus a heterogeneity line, or "single study, not
     pooled" when k = 1. Reference line at 1.
 
-    ``outcomes``: which contrasts (default: every HR_/RoM_/OR_ outcome present).
+    ``outcomes``: which contrasts (default: every HR_/RoM_/OR_ outcome present). A block
+    of more than ``max_study_rows`` studies shows its pooled rows only, as the forest
+    plots do.
     ``method``: method name, or a mapping outcome -> method, needed when the pooled
     rows of an outcome hold several methods.
     """
@@ -133,6 +136,10 @@ def contrasts_plot(
             if rows:
                 rows.append(Row("spacer"))
             rows.append(Row("header", header, group=outcome))
+            if len(block) > max_study_rows:  # too many to read one by one: the pooled rows only
+                rows.append(Row("note", f"{len(block)} studies, not drawn one by one (each is in "
+                                        "results/pooled/study_estimates.csv)", group=outcome))
+                block = block.iloc[0:0]
             for _, record in block.iterrows():
                 est, lo, hi = (to_float(record[c]) for c in ("estimate", "ci_lower", "ci_upper"))
                 values += [est, lo, hi]
