@@ -167,18 +167,20 @@ def rule_graph():
     rules instead of from a second Snakemake. That is exact here because no rule has
     wildcards (every input and output is a known file name); call it once all rules are
     defined (from a params function)."""
-    if any(rule.wildcard_names for rule in workflow.rules):
+    # (one-letter names, because snakemake --lint takes the word rule, a space and a later
+    # colon on one line for a rule definition)
+    if any(r.wildcard_names for r in workflow.rules):
         raise WorkflowError("rule_graph() assumes rules without wildcards; use snakemake --rulegraph instead")
-    producer = {str(path): rule.name for rule in workflow.rules for path in rule.output}
+    producer = {str(path): r.name for r in workflow.rules for path in r.output}
     edges = set()
-    for rule in workflow.rules:
-        for item in rule.input:
+    for r in workflow.rules:
+        for item in r.input:
             # an input function (evidence_changelog names the report assets so) is called
             paths = item(Wildcards()) if callable(item) else [item]
             for path in [paths] if isinstance(paths, str) else paths:
                 if str(path) in producer:
-                    edges.add((producer[str(path)], rule.name))
-    return sorted(rule.name for rule in workflow.rules), sorted(edges)
+                    edges.add((producer[str(path)], r.name))
+    return sorted(r.name for r in workflow.rules), sorted(edges)
 
 
 def remove_outputs_of_older_state():
