@@ -2,7 +2,7 @@
 every outcome (all subgroups, analyses and methods), in config order.
 
 One job for all outcomes: pooling one outcome takes milliseconds, far less than
-starting a job, so a reviewer's rerun of the pooling is one job of about a second.
+starting a job, so one process pools them all (a reviewer reruns them all at once).
 """
 
 import io
