@@ -52,7 +52,7 @@ STUDY_CONFIG = {s: config["studies"][s] for s in STUDIES}
 RUN_CONFIG = {**config, "studies": STUDY_CONFIG}
 
 # Kept between invocations while nothing the validation reads has changed (the raw
-# files, the schemas, the library): a no-op or dry run then parses in milliseconds.
+# files, the schemas, the library): a no-op or dry run then does not read them again.
 # The rule clean reads the validated tables from the same place (it validates again
 # if they are not there).
 RAW_VALIDATION = dict(
