@@ -210,9 +210,10 @@ def series(scale: dict) -> dict[str, dict[int, float]]:
     return out
 
 
-def fmt_s(value) -> str:
+def fmt_s(value, missing: str = "–") -> str:
+    """A time in seconds as the tables print it (ms below a second); ``missing`` for none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return missing
     if value < 0.01:
         return f"{value * 1000:.2f} ms"
     if value < 1:
