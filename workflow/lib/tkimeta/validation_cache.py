@@ -19,6 +19,7 @@ far cheaper than parsing them (a few milliseconds for the shipped papers).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -52,8 +53,7 @@ def check_once(check, key_parts: Sequence, stamp_file: Path) -> None:
     """Run ``check()`` unless it passed for these ``key_parts`` (and this library) last
     time; a check that raises leaves no stamp, so it runs again next time."""
     digest = hashlib.sha256(json.dumps([CACHE_FORMAT, *key_parts], sort_keys=True, default=str).encode())
-    for name, path in _library_files():
-        _add_file(digest, path, name)
+    digest.update(_library_digest(PACKAGE_DIR).encode())
     key = digest.hexdigest()
     stamp_file = Path(stamp_file)
     try:
@@ -76,8 +76,7 @@ def validation_key(raw_dir: Path, study_ids: Sequence[str], skipped: Sequence[st
     arguments = {"format": CACHE_FORMAT, "raw_dir": str(raw_dir), "studies": list(study_ids),
                  "skipped": list(skipped), "seed_files": seed_files or {}}
     digest.update(json.dumps(arguments, sort_keys=True).encode())
-    for name, path in _library_files():
-        _add_file(digest, path, name)
+    digest.update(_library_digest(PACKAGE_DIR).encode())
     if not raw_dir.is_dir():
         digest.update(b"no raw folder")
         return digest.hexdigest()
@@ -93,9 +92,19 @@ def validation_key(raw_dir: Path, study_ids: Sequence[str], skipped: Sequence[st
     return digest.hexdigest()
 
 
-def _library_files() -> list[tuple[str, Path]]:
+@functools.cache
+def _library_digest(package_dir: Path) -> str:
+    """A digest of the library's Python files and the schemas, read once per process
+    (both keys of a parse include it)."""
+    digest = hashlib.sha256()
+    for name, path in _library_files(package_dir):
+        _add_file(digest, path, name)
+    return digest.hexdigest()
+
+
+def _library_files(package_dir: Path) -> list[tuple[str, Path]]:
     """(name, path) of the library's Python files and of the raw-table schemas."""
-    code = [(p.relative_to(PACKAGE_DIR).as_posix(), p) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
+    code = [(p.relative_to(package_dir).as_posix(), p) for p in sorted(package_dir.rglob("*.py"))]
     return code + [(f"schemas/{p.name}", p) for p in sorted(SCHEMA_DIR.glob("*.yaml"))]
 
 
