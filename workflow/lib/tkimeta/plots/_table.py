@@ -275,6 +275,19 @@ def wrap(text: str, width_in: float, fontsize: float, max_lines: int | None = No
     return lines
 
 
+def wrap_chars(text: str, width: int, sep: str = " ") -> list[str]:
+    """Greedy wrap of the ``sep``-separated parts of ``text`` to ``width`` characters,
+    for fixed boxes and legends where a count of characters is close enough."""
+    lines, line = [], ""
+    for part in text.split(sep):
+        if line and len(line) + len(sep) + len(part) > width:
+            lines.append(line)
+            line = part
+        else:
+            line = f"{line}{sep}{part}" if line else part
+    return lines + ([line] if line else [])
+
+
 # --------------------------------------------------------------------------- #
 # axis limits and ticks
 # --------------------------------------------------------------------------- #

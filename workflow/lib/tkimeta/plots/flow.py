@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from ..vocab import OVERALL, PRIMARY, outcome_label
+from ._table import wrap_chars
 from .style import INK, LIGHT_GREY, new_figure, style_context
 
 
@@ -52,7 +53,7 @@ def flow_plot(studies: Mapping[str, Mapping], excluded: Sequence[str], estimates
         _arrow(ax, 0.60, 0.91, 0.66, 0.91)
         _box(ax, 0.05, 0.70, 0.55, 0.1, f"Papers included, typed and audited: {len(included)}")
         _arrow(ax, 0.325, 0.86, 0.325, 0.80)
-        _box(ax, 0.05, 0.52, 0.42, 0.12, f"Single-arm studies pooled: {len(pooled)}\n" + "\n".join(_wrap(", ".join(pooled), 48)))
+        _box(ax, 0.05, 0.52, 0.42, 0.12, f"Single-arm studies pooled: {len(pooled)}\n" + "\n".join(wrap_chars(", ".join(pooled), 48)))
         _box(ax, 0.53, 0.52, 0.43, 0.12, f"Context only, never pooled: {len(context)}\n" + ", ".join(context))
         _arrow(ax, 0.25, 0.70, 0.25, 0.64)
         _arrow(ax, 0.45, 0.70, 0.70, 0.64)
@@ -60,14 +61,3 @@ def flow_plot(studies: Mapping[str, Mapping], excluded: Sequence[str], estimates
              + "\n".join(lines))
         _arrow(ax, 0.25, 0.52, 0.25, 0.46)
     return fig
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    out, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + len(word) + 1 > width:
-            out.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return out + ([line] if line else [])

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..vocab import MINORS_ITEMS, MINORS_MAX, MINORS_SCORE_LABELS
+from ._table import wrap_chars
 from .style import GREY, INK, new_figure, style_context
 
 #: Score -> colour (robvis palette: green adequate, yellow inadequate, red not reported).
@@ -47,17 +48,6 @@ def rob_traffic_light(rob: pd.DataFrame, study_order: list[str] | None = None) -
             ax.spines[side].set_visible(False)
         ax.tick_params(length=0)
         legend = "  ".join(f"D{i + 1} {label}" for i, label in enumerate(MINORS_ITEMS.values()))
-        fig.text(0.02, 0.13, "\n".join(_wrap(legend, 120)), fontsize=7, color=INK, va="center")
+        fig.text(0.02, 0.13, "\n".join(wrap_chars(legend, 120, sep="  ")), fontsize=7, color=INK, va="center")
         fig.text(0.02, 0.03, "   ".join(f"{s} = {MINORS_SCORE_LABELS[s]}" for s in (2, 1, 0)) + f"   (total of {MINORS_MAX})", fontsize=7, color=GREY)
     return fig
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines, line = [], ""
-    for part in text.split("  "):
-        if line and len(line) + len(part) + 2 > width:
-            lines.append(line)
-            line = part
-        else:
-            line = f"{line}  {part}" if line else part
-    return lines + [line]
