@@ -134,3 +134,15 @@ def test_evidence_figures_draw():
     assert isinstance(funnel_plot(data, title="test"), Figure)
     table = cumulative(INPUTS, _order(), ["ORR", "median_PFS"]).astype(str)
     assert isinstance(cumulative_plot(table), Figure)
+
+
+def test_ordinal_ranks_are_scipys():
+    """Trim and fill ranks |y - beta| with ties broken by position, as
+    ``scipy.stats.rankdata(method="ordinal")`` does (kept out of the import for start-up)."""
+    from scipy import stats
+
+    from tkimeta.stats.smallstudy import _ordinal_ranks
+
+    rng = np.random.default_rng(3)
+    for x in (rng.normal(size=25), np.round(rng.normal(size=40), 1), np.array([2.0, 2.0, 1.0, 2.0]), np.array([5.0])):
+        np.testing.assert_array_equal(_ordinal_ranks(x), stats.rankdata(x, method="ordinal"))

@@ -195,6 +195,8 @@ def test_closed_forms_agree_with_statsmodels_and_scipy():
     np.testing.assert_allclose(D.chi2_sf(q * 10, 2), stats.chi2.sf(q * 10, 2), rtol=1e-12)
     np.testing.assert_allclose(D.chi2_ppf(q, 4), stats.chi2.ppf(q, 4), rtol=1e-10)
     np.testing.assert_allclose(D.beta_ppf(q, 3, 7), stats.beta.ppf(q, 3, 7), rtol=1e-10)
+    np.testing.assert_allclose(D.f_sf(q * 8, 1, 5), stats.f.sf(q * 8, 1, 5), rtol=1e-12)
+    np.testing.assert_allclose(D.f_sf(q * 8, 3, 30), stats.f.sf(q * 8, 3, 30), rtol=1e-12)
 
 
 def test_critical_value_is_the_one_level_convention():

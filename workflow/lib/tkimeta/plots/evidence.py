@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 from matplotlib.figure import Figure
-from scipy import stats
 
+from ..stats.distributions import critical_value
 from .empty import no_data_plot
 from .style import GREY, new_figure, style_context
 
@@ -93,7 +93,7 @@ def funnel_plot(data: Mapping, *, title: str = "") -> Figure:
     yi, sei = np.asarray(data["yi"]), np.asarray(data["sei"])
     fy, fs = np.asarray(data["filled_yi"]), np.asarray(data["filled_sei"])
     centre = data["filled_estimate"] if len(fy) else data["estimate"]
-    z = stats.norm.ppf(0.5 + data.get("level", 0.95) / 2)
+    z = critical_value(data.get("level", 0.95))
     with style_context():
         fig = new_figure(5.0, 4.0)
         ax = fig.add_axes([0.14, 0.13, 0.82, 0.78])

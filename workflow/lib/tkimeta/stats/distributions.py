@@ -50,6 +50,11 @@ def chi2_ppf(q, df):
     return special.chdtri(df, 1.0 - q)
 
 
+def f_sf(x, dfn, dfd):
+    """F distribution upper tail (``f.sf``)."""
+    return special.fdtrc(dfn, dfd, x)
+
+
 def beta_ppf(q, a, b):
     """Beta quantile (``beta.ppf``)."""
     return special.betaincinv(a, b, q)

@@ -463,8 +463,6 @@ def subgroup_moderator_test(yi, vi=None, groups: Sequence[Hashable] | None = Non
         s2 = float(w @ (y - X @ b) ** 2 / (k - p))
         vb = s2 * inv[1:, 1:]
         stat = float(bm @ np.linalg.solve(vb, bm) / m)
-        from scipy.stats import f as f_dist
-
-        return ModeratorTest(stat, m, float(k - p), float(f_dist.sf(stat, m, k - p)), float(tau2), test, iterations)
+        return ModeratorTest(stat, m, float(k - p), float(D.f_sf(stat, m, k - p)), float(tau2), test, iterations)
     stat = float(bm @ np.linalg.solve(inv[1:, 1:], bm))
     return ModeratorTest(stat, m, math.nan, float(D.chi2_sf(stat, m)), float(tau2), test, iterations)

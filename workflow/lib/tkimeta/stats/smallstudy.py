@@ -27,7 +27,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from . import distributions as D
 
 from .rma import RMAResult, rma
 
@@ -111,11 +113,11 @@ def meta_regression(yi, vi, x, *, method: str = "REML", test: str = "z", level: 
     se = np.sqrt(np.diag(vb))
     stat = b / se
     if df is None:
-        p = 2 * stats.norm.sf(np.abs(stat))
-        crit = stats.norm.ppf(0.5 + level / 2)
+        p = 2 * D.norm_sf(np.abs(stat))
+        crit = D.norm_ppf(0.5 + level / 2)
     else:
-        p = 2 * stats.t.sf(np.abs(stat), df)
-        crit = stats.t.ppf(0.5 + level / 2, df)
+        p = 2 * D.t_sf(np.abs(stat), df)
+        crit = D.t_ppf(0.5 + level / 2, df)
     return MetaRegression(coef=b, se=se, tau2=tau2, test="z" if df is None else "t", df=df, stat=stat,
                           pvalue=p, ci_lower=b - crit * se, ci_upper=b + crit * se)
 
@@ -153,8 +155,8 @@ def regtest(yi, vi, *, model: str = "rma", method: str = "REML", test: str = "z"
     sigma2 = float(np.sum(w * (y - X @ b) ** 2) / (k - 2))
     se = np.sqrt(np.diag(sigma2 * xtwx_inv))
     t = b / se
-    crit = stats.t.ppf(0.5 + level / 2, k - 2)
-    return EggerTest("lm", float(t[1]), k - 2, float(2 * stats.t.sf(abs(t[1]), k - 2)), float(b[1]),
+    crit = D.t_ppf(0.5 + level / 2, k - 2)
+    return EggerTest("lm", float(t[1]), k - 2, float(2 * D.t_sf(abs(t[1]), k - 2)), float(b[1]),
                      float(b[0]), float(b[0] - crit * se[0]), float(b[0] + crit * se[0]), math.nan)
 
 
@@ -200,7 +202,7 @@ def trimfill(yi, vi, *, side: str | None = None, estimator: str = "L0", method: 
             raise RuntimeError("trim and fill did not converge")
         beta = rma(y[: k - k0], v[: k - k0], method=method).estimate
         centred = y - beta
-        ranks = stats.rankdata(np.abs(centred), method="ordinal")
+        ranks = _ordinal_ranks(np.abs(centred))
         signed = np.sign(centred) * ranks
         if estimator == "L0":
             sr = float(np.sum(signed[signed > 0]))
@@ -227,3 +229,10 @@ def trimfill(yi, vi, *, side: str | None = None, estimator: str = "L0", method: 
 def _round_half_even(x: float) -> float:
     """R's round(): IEC 60559 round half to even."""
     return float(np.round(x))
+
+
+def _ordinal_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties broken by position (``scipy.stats.rankdata(method="ordinal")``)."""
+    ranks = np.empty(len(x), dtype=float)
+    ranks[np.argsort(x, kind="mergesort")] = np.arange(1, len(x) + 1)
+    return ranks
