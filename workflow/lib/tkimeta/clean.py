@@ -242,11 +242,18 @@ def responders(counts: pd.DataFrame, population: str, measure: str, denominator:
     """
     if counts.empty or measure not in RESPONSE_MEASURES:
         return None
-    wide = response_wide(counts)
-    rows = wide[(wide["population"] == population) & (wide["preferred"] == "true") & (wide["denominator"] == denominator)]
-    if len(rows) != 1 or not rows.iloc[0]["n"].isdigit():
+    return responders_of(response_wide(counts).to_dict("records"), population, measure, denominator)
+
+
+def responders_of(wide: list[dict], population: str, measure: str, denominator: str) -> Responders | None:
+    """:func:`responders` from one study's rows of :func:`response_wide`, as records
+    (for callers that pivot every study's counts at once)."""
+    if measure not in RESPONSE_MEASURES:
         return None
-    row = rows.iloc[0]
+    rows = [r for r in wide if r["population"] == population and r["preferred"] == "true" and r["denominator"] == denominator]
+    if len(rows) != 1 or not rows[0]["n"].isdigit():
+        return None
+    row = rows[0]
     n = int(row["n"])
     printed = {c: int(row[c]) if row[c].isdigit() else None for c in ["cr", "pr", "sd", "pd", "ne"]}
     needed = RESPONSE_MEASURES[measure]

@@ -34,9 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..frames import records
 from ..audit.proportion_checks import grim_candidates
-from ..clean import RESPONSE_MEASURES, ci_level_fraction, location_rank, responders
+from ..clean import RESPONSE_MEASURES, ci_level_fraction, location_rank, response_wide, responders_of
 from ..stats import distributions as D
 from ..stats import effects as fx
 from ..stats.proportions import logit
@@ -82,10 +81,54 @@ def _left_out(outcome, kind, subgroup, study, ctx, reason, source="") -> dict:
     return _row(outcome, kind, subgroup, study, ctx, source=source, excluded=reason)
 
 
-def _preferred(frame: pd.DataFrame) -> pd.DataFrame:
+Row = dict  # one clean-table row: column -> text, as the clean tables hold it
+
+
+def _preferred(rows: list[Row]) -> list[Row]:
     """Order rows by location detail (tables first) keeping the file order otherwise."""
-    order = sorted(range(len(frame)), key=lambda i: (location_rank(frame.iloc[i]["location"]), i))
-    return frame.iloc[order]
+    return [row for _, row in sorted(enumerate(rows), key=lambda item: (location_rank(item[1]["location"]), item[0]))]
+
+
+def _where(rows: list[Row], **equal) -> list[Row]:
+    """The rows whose columns hold the given texts, in order."""
+    return [row for row in rows if all(row[column] == value for column, value in equal.items())]
+
+
+class StudyTables(dict):
+    """The clean tables by kind, with each study's rows as plain records.
+
+    Every builder below loops over the studies and looks at a handful of one study's
+    rows. Filtering the whole table with pandas for each study made building the
+    inputs quadratic in the number of studies, and pandas' cost per operation on a
+    tiny frame dominated even then (minutes at 1,000 studies); the split is made once
+    per table, and a study's rows are the same rows in the same order.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        super().__init__(tables)
+        self._split: dict[str, dict[str, list[Row]]] = {}
+
+    def rows(self, kind: str, study: str) -> list[Row]:
+        """The rows of table ``kind`` that belong to ``study``, in table order."""
+        if kind not in self._split:
+            split: dict[str, list[Row]] = {}
+            for record in self._frame(kind).to_dict("records"):
+                split.setdefault(record["study_id"], []).append(record)
+            self._split[kind] = split
+        return self._split[kind].get(study, [])
+
+    def _frame(self, kind: str) -> pd.DataFrame:
+        # the best-response rows pivoted per study (clean.response_wide) from the long
+        # counts given, so that an edited counts table is what the pooling sees
+        return response_wide(self["response_counts"]) if kind == RESPONSE_WIDE else self[kind]
+
+
+#: StudyTables' name for the pivoted best-response rows of each study.
+RESPONSE_WIDE = "response_counts:wide"
+
+
+def study_tables(tables) -> StudyTables:
+    return tables if isinstance(tables, StudyTables) else StudyTables(tables)
 
 
 # --- proportions ----------------------------------------------------------------------
@@ -110,64 +153,66 @@ def split_counts(total_events: int, total_n: int, percent_a: str, percent_b: str
     return solutions[0] if len(solutions) == 1 else None
 
 
-def _subgroup_sizes(baseline: pd.DataFrame, study: str) -> dict[str, int]:
-    rows = baseline[(baseline["study_id"] == study) & (baseline["characteristic"] == "liver_metastasis")]
+def _subgroup_sizes(tables: StudyTables, study: str) -> dict[str, int]:
     sizes = {}
-    for row in records(_preferred(rows)):
-        if row.count.isdigit():
-            sizes.setdefault({"yes": "liver_met", "no": "no_liver_met"}.get(row.category, row.category), int(row.count))
+    for row in _preferred(_where(tables.rows("baseline", study), characteristic="liver_metastasis")):
+        if row["count"].isdigit():
+            sizes.setdefault({"yes": "liver_met", "no": "no_liver_met"}.get(row["category"], row["category"]),
+                             int(row["count"]))
     return sizes
 
 
-def _rate_rows(rates, study, population, measure):
-    rows = rates[(rates["study_id"] == study) & (rates["population"] == population) & (rates["measure"] == measure)]
-    return _preferred(rows)
+def _rate_rows(tables, study, population, measure):
+    return _preferred(_where(tables.rows("rates", study), population=population, measure=measure))
 
 
 def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str) -> list[dict]:
     """ORR, DCR or CBR per study: overall, and by liver metastasis where reported."""
     rows = []
-    counts, rates = tables["response_counts"], tables["rates"]
+    tables = study_tables(tables)
     for study in ctx.single_arm:
         overall = None
-        own = counts[counts["study_id"] == study]
+        own = tables.rows("response_counts", study)
+        wide = tables.rows(RESPONSE_WIDE, study)
         fallback = "itt" if ctx.response_denominator == "evaluable" else "evaluable"
         for denominator in (ctx.response_denominator, fallback):
-            found = responders(own, "all", measure, denominator)
+            found = responders_of(wide, "all", measure, denominator)
             if found:
                 overall = (found.events, found.n, found.describe())
                 break
         if overall is None:  # a rate printed with its count and denominator
-            for r in records(_rate_rows(rates, study, "all", measure)):
-                if r.count.isdigit() and r.n.isdigit():
-                    overall = (int(r.count), int(r.n), f"{measure} printed as {r.count}/{r.n}, {r.location} ({r.row_id})")
+            for r in _rate_rows(tables, study, "all", measure):
+                if r["count"].isdigit() and r["n"].isdigit():
+                    overall = (int(r["count"]), int(r["n"]),
+                               f"{measure} printed as {r['count']}/{r['n']}, {r['location']} ({r['row_id']})")
                     break
         if overall is None:
-            if measure in RESPONSE_MEASURES and (own["population"] == "all").any():
+            overall_rows = _where(own, population="all")
+            if measure in RESPONSE_MEASURES and overall_rows:
                 rows.append(_left_out(measure, "response", "all", study, ctx,
                                       f"the printed best-response categories do not give {measure} (a category "
                                       "not printed and the printed ones do not add up to n)",
-                                      ";".join(own.loc[own["population"] == "all", "row_id"])))
+                                      ";".join(r["row_id"] for r in overall_rows)))
             continue
         if overall[0] > overall[1]:
             rows.append(_left_out(measure, "response", "all", study, ctx,
                                   f"{overall[0]} responders of {overall[1]} patients (more than n)", overall[2]))
             continue
         rows.append(_row(measure, "response", "all", study, ctx, events=overall[0], n=overall[1], source=overall[2]))
-        rows += _liver_split(rates, tables["baseline"], study, measure, overall, ctx)
+        rows += _liver_split(tables, study, measure, overall, ctx)
     return rows
 
 
-def _liver_split(rates, baseline, study, measure, overall, ctx) -> list[dict]:
-    liver = {p: _rate_rows(rates, study, p, measure) for p in LIVER_SUBGROUPS}
+def _liver_split(tables, study, measure, overall, ctx) -> list[dict]:
+    liver = {p: _rate_rows(tables, study, p, measure) for p in LIVER_SUBGROUPS}
     if any(len(v) == 0 for v in liver.values()):
         return []
-    a, b = liver["liver_met"].iloc[0], liver["no_liver_met"].iloc[0]
+    a, b = liver["liver_met"][0], liver["no_liver_met"][0]
     if a["count"].isdigit() and a["n"].isdigit() and b["count"].isdigit() and b["n"].isdigit():
         split = (int(a["count"]), int(a["n"]), int(b["count"]), int(b["n"]))
         how = "printed subgroup counts"
     else:
-        sizes = _subgroup_sizes(baseline, study)
+        sizes = _subgroup_sizes(tables, study)
         split = split_counts(overall[0], overall[1], a["percent"], b["percent"],
                              sizes.get("liver_met"), sizes.get("no_liver_met"))
         how = (f"derived: the only split of {overall[0]}/{overall[1]} that gives the printed "
@@ -186,16 +231,16 @@ def _liver_split(rates, baseline, study, measure, overall, ctx) -> list[dict]:
 
 def adverse_event_inputs(tables: dict[str, pd.DataFrame], ctx: Context, term: str, high: bool, outcome: str) -> list[dict]:
     """Patients with an adverse event (harmonised term, any grade or grade >= 3) per study."""
-    events = tables["adverse_events"]
+    tables = study_tables(tables)
     rows = []
     for study in ctx.single_arm:
-        own = events[(events["study_id"] == study) & (events["harmonised_term"] == term) & (events["count"] != "")]
-        own = _preferred(own)
+        own = _preferred([r for r in tables.rows("adverse_events", study)
+                          if r["harmonised_term"] == term and r["count"] != ""])
         bands = HIGH_BANDS if high else ["any"]
         for band in bands:
-            chosen = own[(own["grade_band"] == band) & (own["n"] != "")]
-            if len(chosen):
-                r = chosen.iloc[0]
+            chosen = [r for r in own if r["grade_band"] == band and r["n"] != ""]
+            if chosen:
+                r = chosen[0]
                 rows.append(_row(outcome, outcome_kind(outcome), "all", study, ctx, events=int(r["count"]), n=int(r["n"]),
                                  source=f"'{r['term']}' grade {band}, {r['location']} ({r['row_id']})"))
                 break
@@ -204,22 +249,23 @@ def adverse_event_inputs(tables: dict[str, pd.DataFrame], ctx: Context, term: st
 
 # --- medians, landmark rates, contrasts -------------------------------------------------
 
-def median_shape(audit: pd.DataFrame, row_id: str) -> str:
-    """The CI shape the audit found for a survival row ("linear" or "log")."""
-    if audit is not None and len(audit):
-        found = audit[(audit["check"] == "median_ci_shape") & (audit["rows"] == row_id)]
-        if len(found) and found.iloc[0]["recomputed"] == "linear":
-            return "linear"
-    return "log"
+def median_shapes(audit: pd.DataFrame | None) -> dict[str, str]:
+    """The CI shape the audit found for each survival row it checked ("linear" or
+    "log"; the first check of a row decides). A row not in it is taken as log."""
+    if audit is None or not len(audit):
+        return {}
+    shapes: dict[str, str] = {}
+    checked = audit[audit["check"] == "median_ci_shape"]
+    for row_id, recomputed in zip(checked["rows"], checked["recomputed"]):
+        shapes.setdefault(row_id, "linear" if recomputed == "linear" else "log")
+    return shapes
 
 
-def _survival_row(survival, study, population, endpoint):
-    rows = survival[(survival["study_id"] == study) & (survival["population"] == population)
-                    & (survival["endpoint"] == endpoint) & (survival["preferred"] == "true")]
-    return rows.iloc[0] if len(rows) else None
+def _survival_row(tables, study, population, endpoint):
+    rows = _where(tables.rows("survival", study), population=population, endpoint=endpoint, preferred="true")
+    return rows[0] if rows else None
 
-
-def log_median(row, audit) -> fx.LogEstimate | None:
+def log_median(row, shapes: dict[str, str]) -> fx.LogEstimate | None:
     """Log median and SE: from the CI on the audited scale, else events, else one bound.
 
     The level of the printed CI is the row's own (``ci_level``, 95 when not printed),
@@ -228,7 +274,7 @@ def log_median(row, audit) -> fx.LogEstimate | None:
     median, lower, upper, events = (_num(row[c]) for c in ["median", "ci_lower", "ci_upper", "events"])
     if median is None:
         return None
-    shape = median_shape(audit, row["row_id"])
+    shape = shapes.get(row["row_id"], "log")
     if lower is not None and upper is not None:
         est = fx.log_median_with_se(median, lower, upper, shape=shape, level=level)
         return fx.LogEstimate(est.estimate, est.se, f"SE from the {shape}-symmetric {level:.0%} CI", False)
@@ -248,16 +294,17 @@ def log_median(row, audit) -> fx.LogEstimate | None:
     return fx.LogEstimate(math.log(median), se, f"SE from the {which} CI bound only (other bound not reached; log-symmetric approximation)", True)
 
 
-def median_inputs(tables, ctx, endpoint, audit) -> list[dict]:
+def median_inputs(tables, ctx, endpoint, shapes) -> list[dict]:
     outcome = f"median_{endpoint}"
+    tables = study_tables(tables)
     rows = []
     for study in ctx.single_arm:
         for population in SUBGROUPS:
-            row = _survival_row(tables["survival"], study, population, endpoint)
+            row = _survival_row(tables, study, population, endpoint)
             if row is None:
                 continue
             try:
-                est = log_median(row, audit)
+                est = log_median(row, shapes)
             except ValueError as err:
                 rows.append(_left_out(outcome, "medians", population, study, ctx, f"{err} ({row['row_id']})",
                                       f"{row['location']} ({row['row_id']})"))
@@ -270,16 +317,17 @@ def median_inputs(tables, ctx, endpoint, audit) -> list[dict]:
     return rows
 
 
-def ratio_of_medians_inputs(tables, ctx, endpoint, audit) -> list[dict]:
+def ratio_of_medians_inputs(tables, ctx, endpoint, shapes) -> list[dict]:
     """Within-study ratio of medians, liver metastasis over none."""
     outcome = f"RoM_{endpoint}_liver"
+    tables = study_tables(tables)
     rows = []
     for study in ctx.single_arm:
-        pair = [_survival_row(tables["survival"], study, p, endpoint) for p in LIVER_SUBGROUPS]
+        pair = [_survival_row(tables, study, p, endpoint) for p in LIVER_SUBGROUPS]
         if any(p is None for p in pair):
             continue
         try:
-            estimates = [log_median(p, audit) for p in pair]
+            estimates = [log_median(p, shapes) for p in pair]
         except ValueError as err:
             rows.append(_left_out(outcome, "contrasts", "all", study, ctx, f"a median cannot be used: {err}",
                                   f"{pair[0]['row_id']}; {pair[1]['row_id']}"))
@@ -298,19 +346,21 @@ def ratio_of_medians_inputs(tables, ctx, endpoint, audit) -> list[dict]:
     return rows
 
 
+#: The order in which a printed HR's test is preferred; a test not named here comes last.
+_HR_TEST_ORDER = {"cox_univariate": 0, "not_stated": 1, "cox_multivariate": 2}
+
+
 def hazard_ratio_inputs(tables, ctx, endpoint) -> list[dict]:
     """HR liver metastasis vs none: a printed unadjusted HR, else Tierney et al. (2007)."""
     outcome = f"HR_{endpoint}_liver"
-    effects = tables["effects"]
+    tables = study_tables(tables)
     rows = []
     for study in ctx.single_arm:
-        own = effects[(effects["study_id"] == study) & (effects["factor"] == "liver_metastasis")
-                      & (effects["endpoint"] == endpoint)]
-        hr = own[(own["measure"] == "HR") & (own["estimate"] != "") & (own["ci_lower"] != "")]
-        hr = hr.sort_values("test", key=lambda t: t.map({"cox_univariate": 0, "not_stated": 1, "cox_multivariate": 2}),
-                            kind="stable")
-        if len(hr):
-            r = hr.iloc[0]
+        own = _where(tables.rows("effects", study), factor="liver_metastasis", endpoint=endpoint)
+        hr = [r for r in own if r["measure"] == "HR" and r["estimate"] != "" and r["ci_lower"] != ""]
+        hr.sort(key=lambda r: (r["test"] not in _HR_TEST_ORDER, _HR_TEST_ORDER.get(r["test"], 0)))  # stable
+        if hr:
+            r = hr[0]
             est, lo, hi = float(r["estimate"]), float(r["ci_lower"]), float(r["ci_upper"])
             if r["level"] == "no" and r["reference"] == "yes":  # orient as liver vs none
                 est, lo, hi = 1 / est, 1 / hi, 1 / lo
@@ -333,20 +383,20 @@ def hazard_ratio_inputs(tables, ctx, endpoint) -> list[dict]:
 
 
 def _tierney(tables, ctx, study, endpoint, own):
-    logrank = own[(own["test"] == "log_rank") & (own["p_value"] != "") & (own["p_relation"] == "=")]
-    if not len(logrank):
+    logrank = _preferred([r for r in own if r["test"] == "log_rank" and r["p_value"] != "" and r["p_relation"] == "="])
+    if not logrank:
         return None
-    p = float(_preferred(logrank).iloc[0]["p_value"])
-    overall = _survival_row(tables["survival"], study, "all", endpoint)
+    p = float(logrank[0]["p_value"])
+    overall = _survival_row(tables, study, "all", endpoint)
     events = _num(overall["events"]) if overall is not None else None
     source_events = "survival table"
     if events is None:  # maturity printed as a rate "48/68" (rates table, e.g. PFS_events)
-        for r in records(tables["rates"][(tables["rates"]["study_id"] == study)]):
-            if r.measure.lower() in (f"{endpoint.lower()}_events", f"{endpoint.lower()}_maturity") and r.count.isdigit():
-                events, source_events = float(r.count), f"{r.location} ({r.row_id})"
+        for r in tables.rows("rates", study):
+            if r["measure"].lower() in (f"{endpoint.lower()}_events", f"{endpoint.lower()}_maturity") and r["count"].isdigit():
+                events, source_events = float(r["count"]), f"{r['location']} ({r['row_id']})"
                 break
-    sizes = _subgroup_sizes(tables["baseline"], study)
-    medians = [_survival_row(tables["survival"], study, g, endpoint) for g in LIVER_SUBGROUPS]
+    sizes = _subgroup_sizes(tables, study)
+    medians = [_survival_row(tables, study, g, endpoint) for g in LIVER_SUBGROUPS]
     if events is None or len(sizes) < 2 or any(m is None or m["median"] == "" for m in medians):
         return None
     # Direction from the medians: a shorter median with liver metastasis means HR > 1.
@@ -357,10 +407,9 @@ def _tierney(tables, ctx, study, endpoint, own):
     return _row(f"HR_{endpoint}_liver", "contrasts", "all", study, ctx, yi=est.estimate, sei=est.se,
                 estimate=math.exp(est.estimate), ci_lower=math.exp(est.estimate - z * est.se),
                 ci_upper=math.exp(est.estimate + z * est.se), approximation=True,
-                source=(f"Tierney et al. 2007 from log-rank p = {p} ({_preferred(logrank).iloc[0]['row_id']}), "
+                source=(f"Tierney et al. 2007 from log-rank p = {p} ({logrank[0]['row_id']}), "
                         f"{events:g} events ({source_events}), {sizes['liver_met']}:{sizes['no_liver_met']} patients; "
                         f"direction from medians {medians[0]['median']} vs {medians[1]['median']} months"))
-
 
 def odds_ratio_inputs(proportion_rows: list[dict], ctx, measure: str) -> list[dict]:
     """Within-study odds ratio of response, liver metastasis vs none, from subgroup counts."""
@@ -389,17 +438,21 @@ def odds_ratio_inputs(proportion_rows: list[dict], ctx, measure: str) -> list[di
 
 def landmark_inputs(tables, ctx) -> list[dict]:
     """Landmark rates on the logit scale, SE from the printed CI (log-odds symmetric approximation)."""
-    landmarks = tables["landmarks"]
+    single_arm = ctx.single_arm
+    chosen = set(single_arm)
+    # (endpoint, time) -> study -> rows, the times in sorted order as the outcome order
+    groups: dict[tuple, dict[str, list[Row]]] = {}
+    for r in tables["landmarks"].to_dict("records"):
+        if r["study_id"] in chosen and r["population"] == "all" and r["ci_lower"] != "" and r["ci_upper"] != "":
+            groups.setdefault((r["endpoint"], r["time_months"]), {}).setdefault(r["study_id"], []).append(r)
     rows = []
-    usable = landmarks[landmarks["study_id"].isin(ctx.single_arm) & (landmarks["population"] == "all")
-                       & (landmarks["ci_lower"] != "") & (landmarks["ci_upper"] != "")]
-    for (endpoint, time), group in usable.groupby(["endpoint", "time_months"], sort=True):
+    for (endpoint, time) in sorted(groups):
         outcome = f"landmark_{endpoint}_{time}m"
-        for study in ctx.single_arm:
-            own = _preferred(group[group["study_id"] == study])
-            if not len(own):
+        for study in single_arm:
+            own = _preferred(groups[(endpoint, time)].get(study, []))
+            if not own:
                 continue
-            r = own.iloc[0]
+            r = own[0]
             p, lo, hi = (float(r[c]) / 100 for c in ["percent", "ci_lower", "ci_upper"])
             if not 0 < lo < p < hi < 1:
                 rows.append(_left_out(outcome, "landmarks", "all", study, ctx,
@@ -421,6 +474,8 @@ def build_inputs(tables: dict[str, pd.DataFrame], ctx: Context, audit: pd.DataFr
     ``audit`` is the audit table (it decides the CI shape of each median);
     ``ae_terms`` are the harmonised adverse-event terms to pool.
     """
+    tables = study_tables(tables)
+    shapes = median_shapes(audit)
     rows: list[dict] = []
     proportions: list[dict] = []
     for measure in ("ORR", "DCR", "CBR"):
@@ -432,11 +487,11 @@ def build_inputs(tables: dict[str, pd.DataFrame], ctx: Context, audit: pd.DataFr
         rows += adverse_event_inputs(tables, ctx, term, high=False, outcome=f"AE_{term}")
         rows += adverse_event_inputs(tables, ctx, term, high=True, outcome=f"AE_{term}_grade3plus")
     for endpoint in ("PFS", "OS"):
-        rows += median_inputs(tables, ctx, endpoint, audit)
+        rows += median_inputs(tables, ctx, endpoint, shapes)
     rows += landmark_inputs(tables, ctx)
     for endpoint in ("PFS", "OS"):
         rows += hazard_ratio_inputs(tables, ctx, endpoint)
-        rows += ratio_of_medians_inputs(tables, ctx, endpoint, audit)
+        rows += ratio_of_medians_inputs(tables, ctx, endpoint, shapes)
     for measure in ("ORR", "DCR", "CBR"):
         rows += odds_ratio_inputs(proportions, ctx, measure)
     frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
