@@ -81,6 +81,11 @@ METHOD_SET = {
     for kind, outcomes in outcomes_by_kind(config["outcomes"]).items()
     for outcome in outcomes
 }
+# The threads of a job that does one independent piece per paper, outcome or figure
+# (audit, pool, figures_forest): it forks this many workers (tkimeta.parallel).
+# Snakemake gives fewer where --cores is smaller.
+PIECEWISE_THREADS = 2
+
 STUDY_LABELS = {s: entry["label"] for s, entry in STUDY_CONFIG.items()}
 
 

@@ -24,6 +24,7 @@ rule figures_forest:
         "benchmarks/figures_forest/figures_forest.tsv"
     conda:
         "../../envs/figures.yaml"
+    threads: PIECEWISE_THREADS
     resources:
         mem_mb=1024,
         runtime=15,

@@ -24,6 +24,7 @@ rule pool:
         "benchmarks/pool/pool.tsv"
     conda:
         "../../envs/pool.yaml"
+    threads: PIECEWISE_THREADS
     resources:
         mem_mb=512,
         runtime=10,

@@ -1,14 +1,15 @@
 """Rule figures_forest: a forest plot of every pooled outcome (all subgroups, primary analysis).
 
-Drawn one after another in this one process: the PDFs then share their font subsets
-(tkimeta.plots.fonts), which is what made the figures slow, and the job's memory stays
-that of one process.
+One job, its figures shared among its threads (tkimeta.parallel): each worker draws
+its figures one after another, so its PDFs share their font subsets
+(tkimeta.plots.fonts), which is what made the figures slow.
 """
 
 from pathlib import Path
 
 import pandas as pd
 
+from tkimeta.parallel import map_in_processes
 from tkimeta.plots import forest_plot, save_figure
 from tkimeta.plots.empty import no_data_plot
 from tkimeta.scripting import run
@@ -28,13 +29,19 @@ def main(smk, log):
     estimates = pd.read_csv(smk.input.estimates)
     studies = pd.read_csv(smk.input.studies)
     tests = pd.read_csv(smk.input.tests)
-    for outcome, target in zip(smk.params.outcomes, smk.output.png):
+
+    def draw_outcome(item):
+        outcome, target = item
         method = smk.params.primary_methods[outcome]
         own = studies[studies["outcome"] == outcome]
         draw(outcome, method, own, estimates[(estimates["outcome"] == outcome) & (estimates["method"] == method)],
              tests[(tests["outcome"] == outcome) & (tests["method"] == method)], smk.params.labels,
              smk.params.pi_method, target)
-        log.info("%s: %d study rows", outcome, len(own))
+        return len(own)
+
+    items = list(zip(smk.params.outcomes, smk.output.png))
+    for (outcome, _), rows in zip(items, map_in_processes(draw_outcome, items, smk.threads)):
+        log.info("%s: %d study rows", outcome, rows)
 
 
 run(snakemake, main)  # noqa: F821

@@ -2,7 +2,8 @@
 every outcome (all subgroups, analyses and methods), in config order.
 
 One job for all outcomes: pooling one outcome takes milliseconds, far less than
-starting a job, so one process pools them all (a reviewer reruns them all at once).
+starting a job, so one job pools them all, the outcomes shared among its threads
+(a reviewer reruns them all at once).
 """
 
 import io
@@ -10,6 +11,7 @@ import io
 import pandas as pd
 
 from tkimeta.io import as_written, csv_text, read_text_csv, write_csv
+from tkimeta.parallel import map_in_processes
 from tkimeta.pooling.analysis import pool_outcome
 from tkimeta.pooling.inputs import Context, build_inputs
 from tkimeta.scripting import run
@@ -28,9 +30,11 @@ def main(smk, log):
     # the pooling reads the inputs as written, numbers parsed, empty cells missing
     as_read = pd.read_csv(io.StringIO(csv_text(inputs)), keep_default_na=False, na_values=[""])
     pooled = {"estimates": [], "studies": [], "tests": []}
-    for outcome in p.outcomes:
-        estimates, studies, tests = pool_outcome(as_read, outcome, p.methods[outcome], p.sensitivity, p.ci_level,
-                                                 p.min_k_pi, p.nagq, p.pi_method)
+    results = map_in_processes(
+        lambda outcome: pool_outcome(as_read, outcome, p.methods[outcome], p.sensitivity, p.ci_level,
+                                     p.min_k_pi, p.nagq, p.pi_method),
+        p.outcomes, smk.threads)
+    for outcome, (estimates, studies, tests) in zip(p.outcomes, results):
         for name, frame in zip(pooled, (estimates, studies, tests)):
             pooled[name].append(as_written(frame))
         log.info("%s: %d pooled rows, %d study rows, %d subgroup tests", outcome, len(estimates), len(studies), len(tests))
