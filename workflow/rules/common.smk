@@ -100,9 +100,21 @@ def code_of(script):
     return code_inputs(SCRIPTS_DIR / script, PACKAGE_DIR)
 
 
+def _raw_tables_by_study():
+    by_study = {}
+    for kind in STUDY_TABLES:
+        for table in RAW_TABLES[kind]:
+            by_study.setdefault(table.path.parent.name, []).append(str(table.path))
+    return {study: sorted(paths) for study, paths in by_study.items()}
+
+
+# grouped once: looking each study up in the list of every table was quadratic in the studies
+_RAW_TABLES_BY_STUDY = _raw_tables_by_study()
+
+
 def raw_tables(study):
     """The raw tables present for one study (validated above)."""
-    return sorted(str(t.path) for kind in STUDY_TABLES for t in RAW_TABLES[kind] if t.path.parent.name == study)
+    return _RAW_TABLES_BY_STUDY.get(study, [])
 
 
 def clean_outputs():
