@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import pandas as pd
 
-from ..pooling.analysis import pool, scale_of
+from ..pooling.analysis import StudyArrays, pool_arrays, scale_of
 from ..pooling.usable import usable_inputs
 
 ORDER_COLUMNS = ["study_id", "publication_year", "publication_date", "position", "order_basis"]
@@ -30,9 +31,8 @@ _YEAR = re.compile(r"^(1[89]|20)[0-9]{2}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-def _first(characteristics: pd.DataFrame, study: str, item: str, pattern: re.Pattern) -> str:
-    values = characteristics.loc[(characteristics["study_id"] == study) & (characteristics["item"] == item), "value"]
-    values = sorted({str(v).strip() for v in values if pattern.match(str(v).strip())})
+def _first(printed: dict[tuple[str, str], list], study: str, item: str, pattern: re.Pattern) -> str:
+    values = sorted({str(v).strip() for v in printed.get((study, item), []) if pattern.match(str(v).strip())})
     if len(values) > 1:
         raise ValueError(f"{study}: characteristics.csv gives {item} as {', '.join(values)}; one value is needed")
     return values[0] if values else ""
@@ -40,10 +40,13 @@ def _first(characteristics: pd.DataFrame, study: str, item: str, pattern: re.Pat
 
 def publication_order(characteristics: pd.DataFrame, studies: list[str]) -> pd.DataFrame:
     """The studies in order of publication, with the basis of each position."""
+    printed: dict[tuple[str, str], list] = {}  # (study, item) -> values, read once for every study
+    for study, item, value in zip(characteristics["study_id"], characteristics["item"], characteristics["value"]):
+        printed.setdefault((study, item), []).append(value)
     rows = []
     for study in studies:
-        year = _first(characteristics, study, "publication_year", _YEAR)
-        date = _first(characteristics, study, "publication_date", _DATE)
+        year = _first(printed, study, "publication_year", _YEAR)
+        date = _first(printed, study, "publication_date", _DATE)
         if date and not year:
             year = date[:4]
         rows.append(dict(study_id=study, publication_year=year, publication_date=date))
@@ -52,14 +55,16 @@ def publication_order(characteristics: pd.DataFrame, studies: list[str]) -> pd.D
     frame = frame.sort_values(["_missing", "publication_year", "publication_date", "study_id"], kind="stable")
     frame = frame.drop(columns="_missing").reset_index(drop=True)
     frame["position"] = range(1, len(frame) + 1)
+    dates = list(zip(frame["publication_year"], frame["publication_date"]))
+    sharing = Counter(dates)
     basis = []
-    for _, r in frame.iterrows():
-        if not r["publication_year"]:
+    for year, date in dates:
+        if not year:
             basis.append("no publication year printed: after the dated studies, by study id")
-        elif ((frame["publication_year"] == r["publication_year"]) & (frame["publication_date"] == r["publication_date"])).sum() > 1:
-            basis.append("publication " + ("date" if r["publication_date"] else "year") + " shared: tie broken by study id")
+        elif sharing[(year, date)] > 1:
+            basis.append("publication " + ("date" if date else "year") + " shared: tie broken by study id")
         else:
-            basis.append("publication date" if r["publication_date"] else "publication year")
+            basis.append("publication date" if date else "publication year")
     frame["order_basis"] = basis
     return frame[ORDER_COLUMNS]
 
@@ -79,13 +84,16 @@ def cumulative(inputs: pd.DataFrame, order: pd.DataFrame, outcomes: list[str], *
             rows["_pos"] = rows["study_id"].map(lambda s: position.get(s, math.inf))
             rows = rows.sort_values(["_pos", "study_id"], kind="stable")
             family = rows["family"].iloc[0]
+            # the arrays once, each step their first rows (not a new frame per step: quadratic)
+            arrays = StudyArrays.of(rows, family)
+            ids = list(rows["study_id"])
             for step in range(1, len(rows) + 1):
-                subset = rows.iloc[:step]
-                result = pool(subset, family, method, level, min_k_pi, nagq, tau2_ci=False)  # not reported here
-                added = subset["study_id"].iloc[-1]
+                result = pool_arrays(arrays.subset(slice(0, step)), family, method, level, min_k_pi, nagq,
+                                     tau2_ci=False)  # not reported here
+                added = ids[step - 1]
                 out.append(dict(outcome=outcome, subgroup=subgroup, method=method, step=step, study_id=added,
                                 publication_year=year.get(added, ""), order_basis=basis.get(added, ""),
                                 k=result["k"], estimate=result["estimate"], ci_lower=result["ci_lower"],
                                 ci_upper=result["ci_upper"], tau2=result["tau2"], i2=result["i2"],
-                                scale=scale_of(family, outcome), studies=";".join(subset["study_id"])))
+                                scale=scale_of(family, outcome), studies=";".join(ids[:step])))
     return pd.DataFrame(out, columns=CUMULATIVE_COLUMNS)
