@@ -15,6 +15,7 @@ rule clean:
         "benchmarks/clean/clean.tsv"
     conda:
         "../../envs/clean.yaml"
+    threads: PIECEWISE_THREADS
     resources:
         mem_mb=512,
         runtime=10,

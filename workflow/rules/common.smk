@@ -82,7 +82,7 @@ METHOD_SET = {
     for outcome in outcomes
 }
 # The threads of a job that does one independent piece per paper, outcome or figure
-# (audit, pool, figures_forest): it forks this many workers (tkimeta.parallel).
+# (clean, audit, pool, figures_forest): it forks this many workers (tkimeta.parallel).
 # Snakemake gives fewer where --cores is smaller.
 PIECEWISE_THREADS = 2
 
