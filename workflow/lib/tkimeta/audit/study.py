@@ -16,7 +16,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ..frames import records
-from ..clean import ci_level_fraction, location_rank, responders, response_wide
+from ..clean import ci_level_fraction, location_rank, response_wide, responders_of
 from .claim_audit import audit_claims, claim_quantity
 from .findings import assign_findings
 from .cross_checks import duplicate_pairs, ranking_order_check, same_quantity_across_locations
@@ -170,9 +170,9 @@ def _denominators(counts: pd.DataFrame, population: str) -> dict[str, int]:
     return found
 
 
-def _responders(counts: pd.DataFrame, population: str, measure: str) -> int | None:
+def _responders(wide: list[dict], population: str, measure: str) -> int | None:
     for denominator in ("evaluable", "itt"):
-        found = responders(counts, population, measure, denominator)
+        found = responders_of(wide, population, measure, denominator)
         if found:
             return found.events
     return None
@@ -199,10 +199,12 @@ def _subgroup_size(baseline: pd.DataFrame, population: str) -> tuple[int, str] |
 def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, baseline: pd.DataFrame) -> None:
     if rates.empty:
         return
+    # the study's best-response rows pivoted once, not again for every rate they explain
+    wide = response_wide(counts).to_dict("records") if not counts.empty else []
     for row in records(rates):
         # Which denominator does the percentage use? (ITT and evaluable both printed)
         sizes = _denominators(counts, row.population) if not counts.empty else {}
-        responder_count = _int(row.count) if row.count else _responders(counts, row.population, row.measure)
+        responder_count = _int(row.count) if row.count else _responders(wide, row.population, row.measure)
         if len(set(sizes.values())) > 1 and responder_count is not None and row.percent != "":
             result = which_denominator(row.percent, responder_count, sizes)
             matches = list(result.extra.get("matches", ()))
@@ -217,7 +219,7 @@ def _audit_rates(audit: _Audit, rates: pd.DataFrame, counts: pd.DataFrame, basel
         quantity = f"{row.measure}" + (f" ({row.denominator})" if row.denominator else "")
         count, n, source = _int(row.count), _int(row.n), "printed"
         if count is None:
-            found = [responders(counts, row.population, row.measure, d) for d in
+            found = [responders_of(wide, row.population, row.measure, d) for d in
                      ([row.denominator] if row.denominator else ["itt", "evaluable"])]
             found = [f for f in found if f and (n is None or f.n == n)]
             if len(found) == 1:
