@@ -22,7 +22,6 @@ rule audit:
         "benchmarks/audit/audit.tsv"
     conda:
         "../../envs/audit.yaml"
-    threads: PIECEWISE_THREADS
     resources:
         mem_mb=512,
         runtime=10,

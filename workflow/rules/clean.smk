@@ -15,7 +15,6 @@ rule clean:
         "benchmarks/clean/clean.tsv"
     conda:
         "../../envs/clean.yaml"
-    threads: PIECEWISE_THREADS
     resources:
         mem_mb=512,
         runtime=10,

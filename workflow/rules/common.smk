@@ -81,9 +81,10 @@ METHOD_SET = {
     for kind, outcomes in outcomes_by_kind(config["outcomes"]).items()
     for outcome in outcomes
 }
-# The threads of a job that does one independent piece per paper, outcome or figure
-# (clean, audit, pool, figures_forest): it forks this many workers (tkimeta.parallel).
-# Snakemake gives fewer where --cores is smaller.
+# The threads of a job that does one independent piece per outcome or figure (pool,
+# figures_forest): it forks this many workers (tkimeta.parallel). Snakemake gives fewer
+# where --cores is smaller. clean and audit stay in one process: their pieces are small
+# and their workers' copies of the tables took their memory past 300 MiB at 1,000 studies.
 PIECEWISE_THREADS = 2
 
 STUDY_LABELS = {s: entry["label"] for s, entry in STUDY_CONFIG.items()}

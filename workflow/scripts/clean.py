@@ -1,8 +1,7 @@
 """Rule clean: validate and clean every study's raw tables, and gather them.
 
 One job for all studies: a study's cleaning takes milliseconds, far less than starting
-a job, so one job cleans them all (shared among its threads, gathered in config order)
-and writes the gathered tables.
+a job, so one process cleans them all (in config order) and writes the gathered tables.
 The validated tables are those Snakemake's parse validated (kept by content in
 .snakemake/, see tkimeta.validation_cache); they are validated here when they are not.
 """
@@ -11,7 +10,6 @@ from pathlib import Path
 
 from tkimeta.clean import clean_study, gather_studies
 from tkimeta.io import write_csv
-from tkimeta.parallel import map_in_processes
 from tkimeta.scripting import run
 from tkimeta.tables import GATHERED_TABLES
 from tkimeta.validation_cache import cached_validate_raw_dir
@@ -29,8 +27,8 @@ def main(smk, log):
         raise RuntimeError(f"validated tables differ from the rule's inputs: {sorted(read ^ inputs)[:5]}")
     # every cell of a cleaned table is text, as printed (clean_study's contract), so the
     # tables are gathered as they are, without a round trip through CSV text
-    per_study = map_in_processes(lambda study: clean_study(study, raw.get(study, {}), repair_ocr=smk.params.ocr[study]),
-                                 smk.params.studies, smk.threads)
+    per_study = [clean_study(study, raw.get(study, {}), repair_ocr=smk.params.ocr[study])
+                 for study in smk.params.studies]
     log.info("%d studies cleaned", len(per_study))
     gathered = gather_studies(per_study)
     for kind in GATHERED_TABLES:

@@ -12,6 +12,7 @@ would (font subsets, for instance, depend only on the glyphs, see plots/fonts.py
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -47,10 +48,15 @@ def map_in_processes(func: Callable[[T], R], items: Sequence[T], threads: int | 
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [func(item) for item in items]
     _work = (func, items)
+    # The workers share the parent's memory until they write to it. Python's cyclic
+    # garbage collector would visit (and so copy) every object the parent holds in each
+    # worker; frozen, the parent's objects are left alone and stay shared.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             # small chunks keep the workers evenly busy when the pieces differ in size
             chunk = max(1, len(items) // (workers * 8))
             return pool.map(_run_one, range(len(items)), chunksize=chunk)
     finally:
+        gc.unfreeze()
         _work = None
