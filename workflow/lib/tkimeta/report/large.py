@@ -18,10 +18,7 @@ import pandas as pd
 
 from ..vocab import LEAVE_ONE_OUT_PREFIX, OVERALL, PRIMARY, analysis_label, outcome_label
 from .assets import estimate_text, fmt_value
-
-#: Up to this many studies the report lists them one by one (the same limit as the study
-#: rows of a forest plot, plots/forest.py MAX_STUDY_ROWS).
-MAX_LISTED_STUDIES = 40
+from .prose import MAX_LISTED_STUDIES  # the same limit as the study rows of a forest plot (plots/forest.py)
 #: How many entries of a per-study list in one table cell are shown above the limit.
 LISTED_ENTRIES = 10
 
