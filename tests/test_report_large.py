@@ -116,3 +116,18 @@ def test_cumulative_table_thinned_says_where_every_step_is():
     assert len(table_rows) == len(ER.shown_steps(list(range(1, n + 1))))
     assert "results/evidence/cumulative.csv" in text and "publication_order.csv" in text
     assert f"s{n - 1} " not in text.split("## Cumulative meta-analysis")[1].split("|")[0]
+
+
+def test_read_estimates_keeps_the_primary_rows_in_one_chunk_or_many(tmp_path, monkeypatch):
+    from tkimeta.plots import data
+
+    frame = pd.DataFrame({"outcome": ["ORR"] * 7, "analysis": ["primary", "loo_a", "loo_b", "primary", "crc_only",
+                                                                "loo_c", "primary"],
+                          "k": range(7), "studies": ["a;b;c"] * 7})
+    path = tmp_path / "estimates.csv"
+    frame.to_csv(path, index=False)
+    whole = pd.read_csv(path)
+    expected = whole[whole["analysis"] == "primary"]
+    pd.testing.assert_frame_equal(data.read_estimates(path), expected)
+    monkeypatch.setattr(data, "ESTIMATE_CHUNK_ROWS", 2)
+    pd.testing.assert_frame_equal(data.read_estimates(path), expected)
