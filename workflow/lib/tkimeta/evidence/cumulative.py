@@ -41,9 +41,12 @@ def _first(characteristics: pd.DataFrame, study: str, item: str, pattern: re.Pat
 def publication_order(characteristics: pd.DataFrame, studies: list[str]) -> pd.DataFrame:
     """The studies in order of publication, with the basis of each position."""
     rows = []
+    # each study's rows split once: a mask per study over the whole table was quadratic in k
+    by_study = {s: g for s, g in characteristics.groupby("study_id", sort=False)}
     for study in studies:
-        year = _first(characteristics, study, "publication_year", _YEAR)
-        date = _first(characteristics, study, "publication_date", _DATE)
+        own = by_study.get(study, characteristics.iloc[0:0])
+        year = _first(own, study, "publication_year", _YEAR)
+        date = _first(own, study, "publication_date", _DATE)
         if date and not year:
             year = date[:4]
         rows.append(dict(study_id=study, publication_year=year, publication_date=date))
@@ -52,11 +55,13 @@ def publication_order(characteristics: pd.DataFrame, studies: list[str]) -> pd.D
     frame = frame.sort_values(["_missing", "publication_year", "publication_date", "study_id"], kind="stable")
     frame = frame.drop(columns="_missing").reset_index(drop=True)
     frame["position"] = range(1, len(frame) + 1)
+    # how many studies share each one's year and date (counted once, not per study)
+    sharing = frame.groupby(["publication_year", "publication_date"], sort=False)["study_id"].transform("size")
     basis = []
-    for _, r in frame.iterrows():
+    for (_, r), shared in zip(frame.iterrows(), sharing):
         if not r["publication_year"]:
             basis.append("no publication year printed: after the dated studies, by study id")
-        elif ((frame["publication_year"] == r["publication_year"]) & (frame["publication_date"] == r["publication_date"])).sum() > 1:
+        elif shared > 1:
             basis.append("publication " + ("date" if r["publication_date"] else "year") + " shared: tie broken by study id")
         else:
             basis.append("publication date" if r["publication_date"] else "publication year")
@@ -79,13 +84,14 @@ def cumulative(inputs: pd.DataFrame, order: pd.DataFrame, outcomes: list[str], *
             rows["_pos"] = rows["study_id"].map(lambda s: position.get(s, math.inf))
             rows = rows.sort_values(["_pos", "study_id"], kind="stable")
             family = rows["family"].iloc[0]
+            ids = rows["study_id"].tolist()  # plain strings: joining a pandas slice per step was O(k²) in pandas
             for step in range(1, len(rows) + 1):
                 subset = rows.iloc[:step]
                 result = pool(subset, family, method, level, min_k_pi, nagq, tau2_ci=False)  # not reported here
-                added = subset["study_id"].iloc[-1]
+                added = ids[step - 1]
                 out.append(dict(outcome=outcome, subgroup=subgroup, method=method, step=step, study_id=added,
                                 publication_year=year.get(added, ""), order_basis=basis.get(added, ""),
                                 k=result["k"], estimate=result["estimate"], ci_lower=result["ci_lower"],
                                 ci_upper=result["ci_upper"], tau2=result["tau2"], i2=result["i2"],
-                                scale=scale_of(family, outcome), studies=";".join(subset["study_id"])))
+                                scale=scale_of(family, outcome), studies=";".join(ids[:step])))
     return pd.DataFrame(out, columns=CUMULATIVE_COLUMNS)
