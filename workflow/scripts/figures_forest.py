@@ -11,6 +11,7 @@ import pandas as pd
 
 from tkimeta.parallel import map_in_processes
 from tkimeta.plots import forest_plot, save_figure
+from tkimeta.plots.data import read_estimates
 from tkimeta.plots.empty import no_data_plot
 from tkimeta.scripting import run
 from tkimeta.vocab import outcome_label
@@ -26,7 +27,7 @@ def draw(outcome, method, studies, pooled, test, labels, pi_method, target):
 
 
 def main(smk, log):
-    estimates = pd.read_csv(smk.input.estimates)
+    estimates = read_estimates(smk.input.estimates)  # the primary analysis, all these figures draw
     studies = pd.read_csv(smk.input.studies)
     tests = pd.read_csv(smk.input.tests)
 

@@ -6,13 +6,13 @@ import pandas as pd
 
 from tkimeta.io import read_text_csv
 from tkimeta.plots import ae_plot, audit_findings_plot, contrasts_plot, nma_plot, save_figure
-from tkimeta.plots.data import ae_rates
+from tkimeta.plots.data import ae_rates, read_estimates
 from tkimeta.plots.empty import no_data_plot
 from tkimeta.scripting import run
 
 
 def main(smk, log):
-    estimates = pd.read_csv(smk.input.estimates)
+    estimates = read_estimates(smk.input.estimates)  # the primary analysis, all these figures draw
     studies = pd.read_csv(smk.input.studies)
     labels = smk.params.labels
     methods = smk.params.primary_methods

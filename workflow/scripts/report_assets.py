@@ -10,6 +10,7 @@ from tkimeta.pooling.denominators import denominator_sensitivity, response_measu
 from tkimeta.io import read_text_csv, write_text
 from tkimeta.report import assets as A
 from tkimeta.report import audit_assets as AA
+from tkimeta.report import large as L
 from tkimeta.report import prose as P
 from tkimeta.scripting import run
 from tkimeta.vocab import SUBGROUP_DISPLAY_ORDER
@@ -46,6 +47,15 @@ def main(smk, log):
         read_text_csv(i.response_counts), pooled_ids, response_measures(config["outcomes"]["response"]),
         config["pooling"]["proportions"]["primary"], config["pooling"]["ci_level"],
         config["pooling"]["min_k_prediction_interval"], config["pooling"]["proportions"]["glmm_quadrature_points"])
+    # above L.MAX_LISTED_STUDIES studies, per-study tables are summarised (tkimeta/report/large.py)
+    large = L.is_large(len(config["studies"]))
+    sensitivity_caption = "Colorectal-only and leave-one-out analyses (primary method)"
+    if large:
+        denominators = L.shorten_used(denominators)
+        sensitivity = L.sensitivity_summary(estimates, primary, main_outcomes + liver_outcomes)
+        sensitivity_caption = L.sensitivity_caption(sensitivity_caption)
+    else:
+        sensitivity = A.sensitivity_table(estimates, primary, main_outcomes + liver_outcomes)
     tables = {
         "studies": (A.studies_table(characteristics, baseline, config), "Included papers", "tbl-studies", None),
         "audit_summary": (A.audit_summary_table(summary), "Audit checks by paper and status", "tbl-audit-summary", None),
@@ -73,8 +83,7 @@ def main(smk, log):
         "tumour_types": (A.tumour_type_table(estimates, inputs, primary, main_outcomes, config),
                          "Results by tumour type, where the pooled studies mix tumour types (primary method)",
                          "tbl-tumour-types", None),
-        "sensitivity": (A.sensitivity_table(estimates, primary, main_outcomes + liver_outcomes),
-                        "Colorectal-only and leave-one-out analyses (primary method)", "tbl-sensitivity", None),
+        "sensitivity": (sensitivity, sensitivity_caption, "tbl-sensitivity", None),
         "inputs": (A.inputs_table(inputs, main_outcomes + liver_outcomes), "What each study contributes, and from where",
                    "tbl-inputs", [16, 10, 9, 15, 50]),
         "denominators": (A.denominator_table(denominators, config["pooling"]["response_denominator"]),
@@ -92,6 +101,8 @@ def main(smk, log):
         "versions": (A.versions_table(smk.params.versions), "Software versions", "tbl-versions", None),
     }
     for name, (frame, caption, label, widths) in tables.items():
+        if large:
+            frame, caption, widths = L.summarise(name, frame, caption, widths)
         text = A.markdown_table(frame, caption, label, widths)
         if name in ("pooled", "liver"):
             text += "\n" + A.DERIVED_FOOTNOTE + "\n"
@@ -103,7 +114,8 @@ def main(smk, log):
         "conclusions": P.conclusions_section(conclusions),
         "evidence": P.evidence_text(config, sizes),
         "liver_intro": P.liver_intro(estimates, liver_outcomes, config),
-        "study_references": A.study_references(characteristics, config),
+        "study_references": (L.references_note(len(config["studies"])) if large
+                             else A.study_references(characteristics, config)),
         "grade_notes": A.footnotes_markdown(grade_notes) if certainty else "No certainty rules are configured (config.yaml `certainty`).\n",
     }
     for name, text in prose.items():

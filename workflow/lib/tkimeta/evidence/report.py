@@ -28,13 +28,37 @@ def format_estimate(estimate, lower, upper, scale: str) -> str:
     return f"{e:.2f} ({lo:.2f}–{hi:.2f})"
 
 
+#: Above this many papers the cumulative section names the order of the first few only and
+#: shows selected steps (about logarithmically spaced, the last always), each step of every
+#: outcome being in results/evidence/cumulative.csv: a row per paper and outcome was
+#: thousands of rows at 1,000 papers. The same limit as the report's per-study tables.
+MAX_LISTED_STEPS = 40
+#: The steps shown above the limit: these k and the last one.
+SHOWN_STEPS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+LISTED_ORDER = 10
+
+
+def shown_steps(steps: list[int]) -> list[int]:
+    """All steps up to MAX_LISTED_STEPS; above, the SHOWN_STEPS among them and the last."""
+    if len(steps) <= MAX_LISTED_STEPS:
+        return steps
+    return [s for s in steps if s in SHOWN_STEPS or s == steps[-1]]
+
+
+def _order_text(order: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    entries = [f"{labels.get(s, s)} ({y or 'no year printed'})" for s, y in zip(order["study_id"], order["publication_year"])]
+    if len(entries) <= MAX_LISTED_STEPS:
+        return ", ".join(entries)
+    return (", ".join(entries[:LISTED_ORDER]) + f" and {len(entries) - LISTED_ORDER:,} more "
+            "(the full order in results/evidence/publication_order.csv)")
+
+
 def evidence_markdown(cumulative: pd.DataFrame, order: pd.DataFrame, small_study: pd.DataFrame, changelog_md: str,
                       *, labels: Mapping[str, str], method: str, min_k: int, previous: str = "") -> str:
     lines = ["# Living evidence {#sec-living}", "", "## Cumulative meta-analysis", ""]
     dated = order[order["publication_year"] != ""]
     undated = order[order["publication_year"] == ""]
-    order_text = ", ".join(
-        f"{labels.get(s, s)} ({y or 'no year printed'})" for s, y in zip(order["study_id"], order["publication_year"]))
+    order_text = _order_text(order, labels)
     lines.append(
         f"The studies enter in order of publication: {order_text}. "
         f"{len(dated)} of {len(order)} pooled papers {'prints' if len(dated) == 1 else 'print'} a publication year"
@@ -49,14 +73,22 @@ def evidence_markdown(cumulative: pd.DataFrame, order: pd.DataFrame, small_study
         lines.append("No outcome of the cumulative analysis has data in this run.")
     else:
         lines += ["| Outcome | Step | Study added | k | Estimate (95% CI) |", "|---|---|---|---|---|"]
-        for outcome in dict.fromkeys(main["outcome"]):
-            rows = main[main["outcome"] == outcome].sort_values("step", key=lambda s: s.astype(int))
+        thinned = False
+        for outcome, rows in main.groupby("outcome", sort=False):
+            rows = rows.sort_values("step", key=lambda s: s.astype(int))
+            steps = [int(x) for x in rows["step"]]
+            keep = shown_steps(steps)
+            if len(keep) < len(steps):
+                thinned = True
+                rows = rows[[x in set(keep) for x in steps]]
             for i, (_, r) in enumerate(rows.iterrows()):
                 name = outcome_label(outcome) if i == 0 else ""
                 lines.append(f"| {name} | {r['step']} | {labels.get(r['study_id'], r['study_id'])} | {r['k']} | "
                              f"{format_estimate(r['estimate'], r['ci_lower'], r['ci_upper'], r['scale'])} |")
+        shown = (f" With more than {MAX_LISTED_STEPS} papers, selected steps only; every step is in "
+                 "`results/evidence/cumulative.csv`." if thinned else "")
         lines += ["", ": Cumulative meta-analysis: the pooled estimate as each paper arrived (overall population; "
-                      "ratios and medians on their natural scale). {#tbl-cumulative}", ""]
+                      f"ratios and medians on their natural scale).{shown} {{#tbl-cumulative}}", ""]
     lines += ["## Small-study effects", ""]
     assessable = small_study[small_study["assessable"].astype(str) == "True"]
     if assessable.empty:

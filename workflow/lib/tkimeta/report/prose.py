@@ -66,6 +66,18 @@ def join_words(items: Sequence[str], conj: str = "and") -> str:
     return f"{', '.join(items[:-1])} {conj} {items[-1]}"
 
 
+#: Up to this many studies the report names them one by one (in the text and its tables,
+#: report/large.py); above, it says where they are listed.
+MAX_LISTED_STUDIES = 40
+
+
+def study_words(ids: Sequence[str]) -> str:
+    """'a, b and c', or, for more than MAX_LISTED_STUDIES ids, where they are listed."""
+    if len(ids) > MAX_LISTED_STUDIES:
+        return "listed in results/pooled/estimates.csv, column studies"
+    return join_words(ids)
+
+
 def _ratio(x: float) -> str:
     return f"{x:.2f}"
 
@@ -122,7 +134,7 @@ def contrast_conclusion(estimates: pd.DataFrame, outcome: str, primary: str, con
 
     basis = (f"a single study ({studies[0]}, {patients} patients, {join_words(types)}), not pooled"
              if k == 1 else
-             f"{counted(k, 'study', 'studies')} ({join_words(studies)}; {patients} patients; {join_words(types)})")
+             f"{counted(k, 'study', 'studies')} ({study_words(studies)}; {patients} patients; {join_words(types)})")
     if primary_reading in ("worse", "better"):
         verdict = "Liver metastasis went with " + CONTRAST_READING[measure][primary_reading].format(endpoint=endpoint,
                                                                                                  event=event)
@@ -180,7 +192,7 @@ def bottom_line(conclusions: Sequence[dict], config: Mapping, sizes: Mapping[str
     behind = list(dict.fromkeys(s for c in conclusions for s in c["studies"]))
     types = list(dict.fromkeys(t for c in conclusions for t in c["types"]))
     parts = [head + f", {counted(len(behind), 'study', 'studies')} in {join_words(types)} compare patients with "
-             f"and without liver metastasis ({join_words(behind)}). "]
+             f"and without liver metastasis ({study_words(behind)}). "]
     pooled = [c for c in conclusions if c["k"] > 1]
     single = [c for c in conclusions if c["k"] == 1]
     for c in pooled:
@@ -248,9 +260,9 @@ def liver_intro(estimates: pd.DataFrame, liver_outcomes: Sequence[str], config: 
         if len(own):
             ids = [s for s in str(own.iloc[0]["studies"]).split(";") if s and s != "nan"]
             if ids:
-                per.append(f"{outcome_label(outcome).split(',')[0]}: {join_words(ids)}")
+                per.append(f"{outcome_label(outcome).split(',')[0]}: {study_words(ids)}")
     return (f"{counted(len(studies), 'study', 'studies').capitalize()} report outcomes by liver-metastasis "
-            f"status ({join_words(studies)}), all in {join_words(types)} (@tbl-liver). "
+            f"status ({study_words(studies)}), all in {join_words(types)} (@tbl-liver). "
             f"Contrasts available: {'; '.join(per)}.\n").replace("all in", "in" if len(studies) == 1 else "all in")
 
 
