@@ -1,7 +1,7 @@
 """Denominator sensitivity of the pooled response rates: the same studies pooled with
 each denominator convention (evaluable patients first, or all treated first), each
 study's responders derived from its preferred printed best-response row by
-:func:`tkimeta.clean.responders`. Pure: data frames in, rows out."""
+:func:`tkimeta.clean.responders_of`. Pure: data frames in, rows out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..clean import RESPONSE_MEASURES, responders
+from ..clean import RESPONSE_MEASURES, response_wide, responders_of
 from .analysis import pool
 
 #: convention -> the denominators tried, in order (the second is the fallback).
@@ -26,14 +26,18 @@ def response_measures(configured: Sequence[str]) -> list[str]:
 def denominator_sensitivity(counts: pd.DataFrame, studies: Sequence[str], measures: Sequence[str], method: str,
                             level: float, min_k_pi: int, nagq: int = 7) -> list[dict]:
     """One row per measure and convention: k, the denominators used per study, the pooled estimate."""
+    # every study's best-response rows pivoted once (as responders would for each study,
+    # measure and convention: thousands of times at 1,000 studies)
+    wide: dict[str, list[dict]] = {}
+    for row in response_wide(counts).to_dict("records"):
+        wide.setdefault(row["study_id"], []).append(row)
     out = []
     for measure in measures:
         for convention, order in CONVENTIONS.items():
             rows, used = [], []
             for study in studies:
-                own = counts[counts["study_id"] == study]
                 for denominator in order:
-                    found = responders(own, "all", measure, denominator)
+                    found = responders_of(wide.get(study, []), "all", measure, denominator)
                     if found is not None:
                         rows.append({"study_id": study, "events": found.events, "n": found.n})
                         used.append(f"{study} {found.events}/{found.n} ({denominator})")
