@@ -69,18 +69,18 @@ def test_sensitivity_sets():
 @pytest.mark.parametrize("k", [41, 42])
 def test_leave_one_out_rows_list_their_studies_only_up_to_the_limit(k):
     """Listing k - 1 studies in each of k leave-one-out rows grows with k squared; above
-    MAX_LISTED_LOO_STUDIES the rows say which studies they hold instead. The primary
+    MAX_LISTED_STUDIES the rows say which studies they hold instead. The primary
     row lists its studies at any k."""
-    from tkimeta.pooling.analysis import MAX_LISTED_LOO_STUDIES
+    from tkimeta.vocab import MAX_LISTED_STUDIES
 
-    assert MAX_LISTED_LOO_STUDIES == 40
+    assert MAX_LISTED_STUDIES == 40
     rows = _inputs([_prop(f"s{i:02d}", 5 + i % 7, 40 + i) for i in range(k)])
     estimates, _, _ = pool_outcome(rows, "ORR", ["reml_hksj"], ["leave_one_out"], 0.95, 3)
     primary = estimates[estimates["analysis"] == "primary"].iloc[0]
     assert primary["studies"].split(";") == [f"s{i:02d}" for i in range(k)]
     loo = estimates[estimates["analysis"].str.startswith("loo_")]
     assert len(loo) == k and (loo["k"] == k - 1).all()
-    if k - 1 <= MAX_LISTED_LOO_STUDIES:
+    if k - 1 <= MAX_LISTED_STUDIES:
         assert loo.iloc[3]["studies"].split(";") == [f"s{i:02d}" for i in range(k) if i != 3]
         assert not loo["note"].str.contains("not listed").any()
     else:

@@ -105,7 +105,7 @@ def test_cumulative_steps_shown_all_up_to_the_limit_then_selected_with_the_last(
 
 
 def test_cumulative_table_thinned_says_where_every_step_is():
-    n = ER.MAX_LISTED_STEPS + 5
+    n = ER.MAX_LISTED_STUDIES + 5
     cumulative = pd.DataFrame({"outcome": "ORR", "subgroup": "all", "step": [str(i) for i in range(1, n + 1)],
                                "study_id": _ids(n), "k": [str(i) for i in range(1, n + 1)], "estimate": "0.2",
                                "ci_lower": "0.1", "ci_upper": "0.3", "scale": "proportion"})

@@ -42,6 +42,12 @@ from collections.abc import Mapping
 
 #: All patients of a study.
 OVERALL = "all"
+
+#: Up to this many studies a table, a figure or a list shows them one by one: the report's
+#: per-study tables and the study ids in its text, the study rows of a forest plot, the
+#: steps of the cumulative table, the studies of a leave-one-out row. Above it each is
+#: summarised and says where every row is (a thousand rows is a file, not a page).
+MAX_LISTED_STUDIES = 40
 #: The liver-metastasis split (with, without), as the subgroup test compares it.
 LIVER_SUBGROUPS = ("liver_met", "no_liver_met")
 #: Every subgroup, in the order the pooled results are computed and written.

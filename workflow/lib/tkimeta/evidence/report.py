@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..vocab import method_label, outcome_label
+from ..vocab import MAX_LISTED_STUDIES, method_label, outcome_label
 
 
 def _num(text) -> float:
@@ -28,26 +28,25 @@ def format_estimate(estimate, lower, upper, scale: str) -> str:
     return f"{e:.2f} ({lo:.2f}–{hi:.2f})"
 
 
-#: Above this many papers the cumulative section names the order of the first few only and
-#: shows selected steps (about logarithmically spaced, the last always), each step of every
-#: outcome being in results/evidence/cumulative.csv: a row per paper and outcome was
-#: thousands of rows at 1,000 papers. The same limit as the report's per-study tables.
-MAX_LISTED_STEPS = 40
+# Above MAX_LISTED_STUDIES papers (tkimeta.vocab) the cumulative section names the order
+# of the first few only and shows selected steps (about logarithmically spaced, the last
+# always), each step of every outcome being in results/evidence/cumulative.csv: a row per
+# paper and outcome was thousands of rows at 1,000 papers.
 #: The steps shown above the limit: these k and the last one.
 SHOWN_STEPS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 LISTED_ORDER = 10
 
 
 def shown_steps(steps: list[int]) -> list[int]:
-    """All steps up to MAX_LISTED_STEPS; above, the SHOWN_STEPS among them and the last."""
-    if len(steps) <= MAX_LISTED_STEPS:
+    """All steps up to MAX_LISTED_STUDIES; above, the SHOWN_STEPS among them and the last."""
+    if len(steps) <= MAX_LISTED_STUDIES:
         return steps
     return [s for s in steps if s in SHOWN_STEPS or s == steps[-1]]
 
 
 def _order_text(order: pd.DataFrame, labels: Mapping[str, str]) -> str:
     entries = [f"{labels.get(s, s)} ({y or 'no year printed'})" for s, y in zip(order["study_id"], order["publication_year"])]
-    if len(entries) <= MAX_LISTED_STEPS:
+    if len(entries) <= MAX_LISTED_STUDIES:
         return ", ".join(entries)
     return (", ".join(entries[:LISTED_ORDER]) + f" and {len(entries) - LISTED_ORDER:,} more "
             "(the full order in results/evidence/publication_order.csv)")
@@ -85,7 +84,7 @@ def evidence_markdown(cumulative: pd.DataFrame, order: pd.DataFrame, small_study
                 name = outcome_label(outcome) if i == 0 else ""
                 lines.append(f"| {name} | {r['step']} | {labels.get(r['study_id'], r['study_id'])} | {r['k']} | "
                              f"{format_estimate(r['estimate'], r['ci_lower'], r['ci_upper'], r['scale'])} |")
-        shown = (f" With more than {MAX_LISTED_STEPS} papers, selected steps only; every step is in "
+        shown = (f" With more than {MAX_LISTED_STUDIES} papers, selected steps only; every step is in "
                  "`results/evidence/cumulative.csv`." if thinned else "")
         lines += ["", ": Cumulative meta-analysis: the pooled estimate as each paper arrived (overall population; "
                       f"ratios and medians on their natural scale).{shown} {{#tbl-cumulative}}", ""]

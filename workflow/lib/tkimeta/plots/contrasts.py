@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from ..vocab import (
     CONTRAST_MEASURES,
+    MAX_LISTED_STUDIES,
     CONTRAST_WORSE_ABOVE_ONE,
     OVERALL,
     contrast_measure,
@@ -44,7 +45,7 @@ from ._table import (
     require_frame,
     to_float,
 )
-from .forest import MAX_STUDY_ROWS, NUMERIC, heterogeneity_text, select_pooled
+from .forest import NUMERIC, heterogeneity_text, select_pooled
 from .style import STUDY_COLOURS, STUDY_MARKERS, style_context
 
 __all__ = ["contrasts_plot", "CONTRAST_PATTERN", "DEFAULT_DIRECTION_NOTE"]
@@ -74,7 +75,7 @@ def contrasts_plot(
     study_labels: Mapping[str, str] | None = None,
     xlim: tuple[float, float] | None = None,
     ci_level: float = 0.95,
-    max_study_rows: int = MAX_STUDY_ROWS,
+    max_study_rows: int = MAX_LISTED_STUDIES,
 ) -> Figure:
     """All liver-metastasis contrasts (HR, ratio of medians, odds ratio) on one log axis.
 

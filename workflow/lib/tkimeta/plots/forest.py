@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from ..vocab import (
     CONTRAST_MEASURES,
+    MAX_LISTED_STUDIES,
     CONTRAST_WORSE_ABOVE_ONE,
     SCALES,
     SUBGROUP_DISPLAY_ORDER,
@@ -61,9 +62,8 @@ IV_WEIGHT_METHODS = ("reml_hksj", "reml", "dl", "ft_reml", "ce")
 #: The weights in study_estimates.csv are those of the REML model (pooling/analysis.py):
 #: shown, so named, only when the diamonds come from a REML model.
 REML_WEIGHT_METHODS = ("reml_hksj", "reml")
-#: Above this many study rows a forest plot shows the pooled rows only, each with a note
-#: saying how many studies it holds (the figure stays legible and its file small).
-MAX_STUDY_ROWS = 40
+# Above MAX_LISTED_STUDIES study rows (tkimeta.vocab) a forest plot shows the pooled rows
+# only, each with a note saying how many studies it holds (legible, and its file small).
 #: A prediction interval "says nothing" when it covers this much of 0-100% (proportions)
 #: or spans this factor from its lower to its upper end (log scales): it is then left out,
 #: with a note giving its bounds.
@@ -295,7 +295,7 @@ def forest_plot(
     xlim: tuple[float, float] | None = None,
     ci_level: float = 0.95,
     pi_method: str | None = None,
-    max_study_rows: int = MAX_STUDY_ROWS,
+    max_study_rows: int = MAX_LISTED_STUDIES,
 ) -> Figure:
     """Forest plot of one outcome, one block per subgroup (liver_met, no_liver_met, all),
     drawn to the conventions of R meta's ``forest()``.

@@ -41,8 +41,8 @@ from ..stats.glmm import glmm_logit, leave_one_out_starts
 from ..stats.prediction import hts_interval
 from ..stats.rma import rma, subgroup_moderator_test
 from .usable import is_left_out
-from ..vocab import (CRC_ONLY, LEAVE_ONE_OUT, LEAVE_ONE_OUT_PREFIX, LIVER_SUBGROUPS, OVERALL, PRIMARY,
-                     SUBGROUPS, leave_one_out)
+from ..vocab import (CRC_ONLY, LEAVE_ONE_OUT, LEAVE_ONE_OUT_PREFIX, LIVER_SUBGROUPS, MAX_LISTED_STUDIES, OVERALL,
+                     PRIMARY, SUBGROUPS, leave_one_out)
 
 ESTIMATE_COLUMNS = [
     "outcome", "subgroup", "analysis", "method", "k", "estimate", "ci_lower", "ci_upper",
@@ -296,12 +296,11 @@ _COMPARISON_NOTES = {
 }
 
 
-#: A leave-one-out row lists its k - 1 studies only up to this many: listed for every
-#: study, the table grows with k squared (96 MB at 1,000 studies, nearly all of it these
-#: lists). Above it the row's note says which studies it holds.
-MAX_LISTED_LOO_STUDIES = 40
+# A leave-one-out row lists its k - 1 studies only up to MAX_LISTED_STUDIES (tkimeta.vocab):
+# listed for every study, the table grows with k squared (96 MB at 1,000 studies, nearly
+# all of it these lists). Above it the row's note says which studies it holds.
 _UNLISTED_LOO_NOTE = (f"the studies of the primary analysis but the one left out (not listed above "
-                      f"{MAX_LISTED_LOO_STUDIES} studies)")
+                      f"{MAX_LISTED_STUDIES} studies)")
 
 
 def analysis_masks(study_id, cancer, sensitivity: list[str]) -> list[tuple[str, np.ndarray]]:
@@ -357,7 +356,7 @@ def pool_outcome(inputs: pd.DataFrame, outcome: str, methods: list[str], sensiti
                 result = pool_arrays(subset, family, method, level, min_k_pi, nagq, start=start, pi_method=pi_method)
                 if method == "glmm" and analysis == PRIMARY and "fit" in result and LEAVE_ONE_OUT in sensitivity:
                     loo_starts = _glmm_loo_starts(data, result["fit"])
-                listed = not analysis.startswith(LEAVE_ONE_OUT_PREFIX) or len(subset) <= MAX_LISTED_LOO_STUDIES
+                listed = not analysis.startswith(LEAVE_ONE_OUT_PREFIX) or len(subset) <= MAX_LISTED_STUDIES
                 estimate_rows.append(dict(
                     outcome=outcome, subgroup=subgroup, analysis=analysis, method=method,
                     **{c: result[c] for c in ESTIMATE_COLUMNS if c in result and c != "note"},

@@ -16,9 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ..vocab import LEAVE_ONE_OUT_PREFIX, OVERALL, PRIMARY, analysis_label, outcome_label
+from ..vocab import LEAVE_ONE_OUT_PREFIX, MAX_LISTED_STUDIES, OVERALL, PRIMARY, analysis_label, outcome_label
 from .assets import estimate_text, fmt_value
-from .prose import MAX_LISTED_STUDIES  # the same limit as the study rows of a forest plot (plots/forest.py)
 #: How many entries of a per-study list in one table cell are shown above the limit.
 LISTED_ENTRIES = 10
 

@@ -32,6 +32,7 @@ from ..vocab import (
     CONTRAST_QUANTITY,
     CONTRAST_READING,
     CONTRAST_WORSE_ABOVE_ONE,
+    MAX_LISTED_STUDIES,
     OVERALL,
     PRIMARY,
     cancer_label,
@@ -64,11 +65,6 @@ def join_words(items: Sequence[str], conj: str = "and") -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {conj} {items[-1]}"
-
-
-#: Up to this many studies the report names them one by one (in the text and its tables,
-#: report/large.py); above, it says where they are listed.
-MAX_LISTED_STUDIES = 40
 
 
 def study_words(ids: Sequence[str]) -> str:
