@@ -9,13 +9,15 @@ import pytest
 from tkimeta.parallel import map_in_processes, worker_count
 
 
-def test_results_come_back_in_the_items_order_from_other_processes():
+def test_results_come_back_in_the_items_order_from_two_processes():
     offset = 1000  # a closure: the workers inherit it by fork, nothing is pickled on the way in
     items = list(range(37))
     results = map_in_processes(lambda i: (i + offset, os.getpid()), items, threads=2)
     assert [value for value, _ in results] == [i + offset for i in items]
-    if (os.cpu_count() or 1) >= 2:
-        assert os.getpid() not in {pid for _, pid in results}
+    if (os.cpu_count() or 1) >= 2:  # this process takes every other item, a forked worker the rest
+        pids = [pid for _, pid in results]
+        assert pids[0::2] == [os.getpid()] * 19
+        assert len(set(pids[1::2])) == 1 and os.getpid() not in pids[1::2]
 
 
 def test_one_thread_is_the_plain_loop_in_this_process():

@@ -37,7 +37,8 @@ def worker_count(threads: int | None, items: int) -> int:
 
 
 def map_in_processes(func: Callable[[T], R], items: Sequence[T], threads: int | None = 1) -> list[R]:
-    """``[func(item) for item in items]``, computed by up to ``threads`` forked processes.
+    """``[func(item) for item in items]``, computed by up to ``threads`` processes: this
+    one and forked workers.
 
     With one worker (or where fork is not available) this is the plain loop, in this
     process. An exception in a worker is raised here, as the loop would raise it.
@@ -53,10 +54,16 @@ def map_in_processes(func: Callable[[T], R], items: Sequence[T], threads: int | 
     # worker; frozen, the parent's objects are left alone and stay shared.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # The parent is one of the workers (every workers-th item, the others forked):
+        # one process fewer holding its own copy of the pages it touches.
+        own = range(0, len(items), workers)
+        forked = [i for i in range(len(items)) if i % workers]
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
             # small chunks keep the workers evenly busy when the pieces differ in size
-            chunk = max(1, len(items) // (workers * 8))
-            return pool.map(_run_one, range(len(items)), chunksize=chunk)
+            pending = pool.map_async(_run_one, forked, chunksize=max(1, len(forked) // (workers * 8)))
+            results = {i: func(items[i]) for i in own}
+            results.update(zip(forked, pending.get()))
+        return [results[i] for i in range(len(items))]
     finally:
         gc.unfreeze()
         _work = None
