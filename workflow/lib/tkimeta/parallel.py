@@ -1,12 +1,12 @@
-"""One job's independent pieces of work (papers, outcomes, figures) spread over the
-cores Snakemake gives it.
+"""One job's independent pieces of work (outcomes, figures) spread over the cores
+Snakemake gives it.
 
-A rule that does one thing per paper or per outcome runs as a single job (starting a
-job costs more than most of its pieces), so the job itself uses its ``threads``:
-:func:`map_in_processes` forks worker processes that inherit everything already
-imported and read, runs the function on the items, and returns the results in the
-items' order. The results are what a plain loop returns, whatever the number of
-workers: the pieces share nothing, and each worker computes exactly what the loop
+A rule that does one thing per outcome or figure runs as a single job (starting a job
+costs more than most of its pieces), so the job itself uses its ``threads``:
+:func:`map_in_processes` runs the function on the items in this process and in forked
+workers, which inherit everything already imported and read, and returns the results in
+the items' order. The results are what a plain loop returns, whatever the number of
+workers: the pieces share nothing, and each process computes exactly what the loop
 would (font subsets, for instance, depend only on the glyphs, see plots/fonts.py).
 """
 
