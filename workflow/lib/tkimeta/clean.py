@@ -233,21 +233,14 @@ class Responders:
         return f"best response, {self.denominator} denominator, {self.location} ({self.source_rows}){note}"
 
 
-def responders(counts: pd.DataFrame, population: str, measure: str, denominator: str) -> Responders | None:
+def responders_of(wide: list[dict], population: str, measure: str, denominator: str) -> Responders | None:
     """ORR or DCR responders of one study's population from its preferred best-response row.
 
-    ``counts`` is one study's long response table. A category the paper does not print
-    counts as zero only when the printed categories already add up to n (the paper's
-    own numbers then leave no room for it); otherwise there is no answer.
+    ``wide`` is one study's rows of :func:`response_wide`, as records (callers pivot every
+    study's counts at once, then look each study up). A category the paper does not
+    print counts as zero only when the printed categories already add up to n (the
+    paper's own numbers then leave no room for it); otherwise there is no answer.
     """
-    if counts.empty or measure not in RESPONSE_MEASURES:
-        return None
-    return responders_of(response_wide(counts).to_dict("records"), population, measure, denominator)
-
-
-def responders_of(wide: list[dict], population: str, measure: str, denominator: str) -> Responders | None:
-    """:func:`responders` from one study's rows of :func:`response_wide`, as records
-    (for callers that pivot every study's counts at once)."""
     if measure not in RESPONSE_MEASURES:
         return None
     rows = [r for r in wide if r["population"] == population and r["preferred"] == "true" and r["denominator"] == denominator]

@@ -138,13 +138,23 @@ def estimate_header(scale: str, outcome: str, ci_level: float = 0.95) -> str:
     return f"{measure or 'Ratio'} [{level}]"
 
 
+#: The forms of a prediction interval: (the row label's name, the footnote's account).
+_PI_FORMS = {
+    "hts": ("t, k − 2 df", "t distribution with k − 2 df (Higgins-Thompson-Spiegelhalter 2009, as R meta)"),
+    "knha": ("t, k − 1 df", "t distribution with k − 1 df, as metafor's predict() after Hartung-Knapp"),
+    "normal": ("normal", "normal quantiles, as metafor's predict()"),
+}
+
+
+def _pi_form(method: str | None, pi_method: str | None) -> str:
+    if pi_method == "hts":
+        return "hts"
+    return "knha" if method == "reml_hksj" else "normal"
+
+
 def pi_label(method: str | None, pi_method: str | None) -> str:
     """'Prediction interval (t, k − 1 df)': the row label names the interval's form."""
-    if pi_method == "hts":
-        return "Prediction interval (t, k − 2 df)"
-    if method == "reml_hksj":
-        return "Prediction interval (t, k − 1 df)"
-    return "Prediction interval (normal)"
+    return f"Prediction interval ({_PI_FORMS[_pi_form(method, pi_method)][0]})"
 
 
 def pi_says_nothing(lower: float, upper: float, scale: str) -> bool:
@@ -536,8 +546,4 @@ def forest_plot(
 
 
 def _pi_footnote(method: str | None, pi_method: str | None) -> str:
-    if pi_method == "hts":
-        return "t distribution with k − 2 df (Higgins-Thompson-Spiegelhalter 2009, as R meta)"
-    if method == "reml_hksj":
-        return "t distribution with k − 1 df, as metafor's predict() after Hartung-Knapp"
-    return "normal quantiles, as metafor's predict()"
+    return _PI_FORMS[_pi_form(method, pi_method)][1]

@@ -26,8 +26,8 @@ def response_measures(configured: Sequence[str]) -> list[str]:
 def denominator_sensitivity(counts: pd.DataFrame, studies: Sequence[str], measures: Sequence[str], method: str,
                             level: float, min_k_pi: int, nagq: int = 7) -> list[dict]:
     """One row per measure and convention: k, the denominators used per study, the pooled estimate."""
-    # every study's best-response rows pivoted once (as responders would for each study,
-    # measure and convention: thousands of times at 1,000 studies)
+    # every study's best-response rows pivoted once, not for each study, measure and
+    # convention (thousands of times at 1,000 studies)
     wide: dict[str, list[dict]] = {}
     for row in response_wide(counts).to_dict("records"):
         wide.setdefault(row["study_id"], []).append(row)

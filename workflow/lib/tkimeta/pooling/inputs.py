@@ -111,20 +111,25 @@ class StudyTables(dict):
     def rows(self, kind: str, study: str) -> list[Row]:
         """The rows of table ``kind`` that belong to ``study``, in table order."""
         if kind not in self._split:
-            split: dict[str, list[Row]] = {}
-            for record in self._frame(kind).to_dict("records"):
-                split.setdefault(record["study_id"], []).append(record)
-            self._split[kind] = split
+            self._split[kind] = _by_study(self[kind])
         return self._split[kind].get(study, [])
 
-    def _frame(self, kind: str) -> pd.DataFrame:
-        # the best-response rows pivoted per study (clean.response_wide) from the long
-        # counts given, so that an edited counts table is what the pooling sees
-        return response_wide(self["response_counts"]) if kind == RESPONSE_WIDE else self[kind]
+    def best_response(self, study: str) -> list[Row]:
+        """The study's best-response rows pivoted (clean.response_wide), from the long
+        counts given, so that an edited counts table is what the pooling sees."""
+        if _BEST_RESPONSE not in self._split:
+            self._split[_BEST_RESPONSE] = _by_study(response_wide(self["response_counts"]))
+        return self._split[_BEST_RESPONSE].get(study, [])
 
 
-#: StudyTables' name for the pivoted best-response rows of each study.
-RESPONSE_WIDE = "response_counts:wide"
+_BEST_RESPONSE = "response_counts, pivoted"  # its key among the split tables
+
+
+def _by_study(frame: pd.DataFrame) -> dict[str, list[Row]]:
+    split: dict[str, list[Row]] = {}
+    for record in frame.to_dict("records"):
+        split.setdefault(record["study_id"], []).append(record)
+    return split
 
 
 def study_tables(tables) -> StudyTables:
@@ -173,7 +178,7 @@ def response_inputs(tables: dict[str, pd.DataFrame], ctx: Context, measure: str)
     for study in ctx.single_arm:
         overall = None
         own = tables.rows("response_counts", study)
-        wide = tables.rows(RESPONSE_WIDE, study)
+        wide = tables.best_response(study)
         fallback = "itt" if ctx.response_denominator == "evaluable" else "evaluable"
         for denominator in (ctx.response_denominator, fallback):
             found = responders_of(wide, "all", measure, denominator)
